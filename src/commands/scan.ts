@@ -1,0 +1,74 @@
+import { Args, Flags } from '@oclif/core'
+import { readFileSync } from 'node:fs'
+import { SentraCommand } from '../cli/base.js'
+import { EXIT_FINDINGS, EXIT_OK, UserError } from '../cli/errors.js'
+import { useColor, writeFileAtomic } from '../cli/output.js'
+import { loadConfigFile } from '../config/config.js'
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/index.js'
+import { createScanContext } from '../scan/context.js'
+import { scanPaths, scanText } from '../scan/scan-paths.js'
+
+export default class Scan extends SentraCommand {
+  static override summary = 'Scan files, directories or stdin for secrets.'
+  static override description = `Scans the given paths (default: the current directory). Inside a git repository the file list
+comes from git, so .gitignore is respected; lock files, source maps and binary files are skipped.
+Files encrypted by sentra or sops are recognised and only their key names and comments are scanned.
+
+Secrets are redacted in every output unless --no-redact is given. Each finding carries a
+fingerprint (rule + keyed hash of the secret) that survives edits and renames.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or runtime error.`
+
+  static override examples = [
+    { command: '<%= config.bin %> scan', description: 'Scan the current repository (tracked and untracked, not ignored).' },
+    { command: '<%= config.bin %> scan src config/app.yaml', description: 'Scan some paths.' },
+    { command: 'cat .env | <%= config.bin %> scan --stdin --stdin-filename .env', description: 'Scan standard input.' },
+    { command: '<%= config.bin %> scan --format sarif --output sentra.sarif', description: 'Write SARIF for code scanning in CI.' },
+  ]
+
+  static override strict = false
+  static override args = {
+    paths: Args.string({ description: 'Files or directories to scan (default: .).', ignoreStdin: true }),
+  }
+
+  static override flags = {
+    stdin: Flags.boolean({ description: 'Scan standard input instead of paths.' }),
+    'stdin-filename': Flags.string({ description: 'Name to report (and match path rules against) for --stdin (default: stdin).', dependsOn: ['stdin'] }),
+    format: Flags.string({ char: 'f', description: 'Output format.', options: [...REPORT_FORMATS], default: 'text' }),
+    json: Flags.boolean({ description: 'Same as --format json.' }),
+    output: Flags.string({ char: 'o', description: 'Write the report to this file (atomically) instead of stdout.' }),
+    color: Flags.boolean({ description: 'Colour text output (default: on a terminal, off with NO_COLOR).', allowNo: true }),
+    redact: Flags.boolean({ description: 'Redact secrets in the output. --no-redact prints them in clear: never in CI logs.', allowNo: true, default: true }),
+    'include-fixtures': Flags.boolean({ description: 'Also scan the test-fixture paths declared in .sentra/config.json.' }),
+    config: Flags.string({ char: 'c', description: 'Config file to use instead of .sentra/config.json.' }),
+    threads: Flags.integer({ description: 'Worker threads (default: one per core for large scans; 0 or 1 for none).', min: 0, max: 64 }),
+    verbose: Flags.boolean({ char: 'v', description: 'Also list skipped binary and encrypted files.' }),
+  }
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(Scan)
+    const format: ReportFormat = flags.json ? 'json' : (flags.format as ReportFormat)
+    const cwd = process.cwd()
+    const config = flags.config ? loadConfigFile(flags.config) : undefined
+    const ctx = createScanContext(cwd, config ? { config } : {})
+    const paths = (argv as string[]).length > 0 ? (argv as string[]) : ['.']
+    if (flags.stdin && (argv as string[]).length > 0) throw new UserError('give either paths or --stdin, not both')
+    const report = flags.stdin
+      ? scanText(ctx, readFileSync(0, 'utf8'), flags['stdin-filename'] ?? 'stdin', !flags.redact)
+      : await scanPaths(ctx, {
+          paths,
+          cwd,
+          noRedact: !flags.redact,
+          includeFixtures: flags['include-fixtures'],
+          ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+        })
+    const output = renderReport(report, format, {
+      color: flags.output ? false : useColor(flags.color),
+      verbose: flags.verbose,
+      context: 'scan',
+    })
+    if (flags.output) writeFileAtomic(flags.output, output)
+    else process.stdout.write(output)
+    this.exit(report.findings.length > 0 ? EXIT_FINDINGS : EXIT_OK)
+  }
+}
