@@ -2,15 +2,22 @@
 // Build: TypeScript to dist/, then the ajv schema validators compiled to standalone code so that
 // loading patterns and config costs no schema compilation at run time.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Ajv from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-rmSync(join(root, 'dist'), { recursive: true, force: true })
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' })
+// dist/ is not wiped first: parallel test runs keep working while a build runs. CI builds from a clean clone.
+try {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' })
+} catch (error) {
+  // SENTRA_LENIENT_BUILD=1 keeps the emitted JavaScript despite type errors (for working on one part
+  // while another is mid-edit); CI and `npm test` never set it.
+  if (process.env.SENTRA_LENIENT_BUILD !== '1') process.exit(1)
+  console.error('build: type errors ignored (SENTRA_LENIENT_BUILD=1)')
+}
 
 const validators = {
   'validate-patterns': 'patterns/schema.json',
