@@ -6,9 +6,12 @@
 const ALPHABET = 128
 
 export class KeywordAutomaton {
+  /** Transitions, indexed by `state * 128 + char`, holding the next state already multiplied by 128. */
   private readonly delta: Int32Array
   /** For each state, the rule indices whose keyword ends there (fail-link outputs merged). */
-  private readonly outputs: (Int32Array | undefined)[]
+  private readonly outputs: Int32Array[]
+  /** 1 where a state has outputs: a typed-array test keeps the hot loop monomorphic. */
+  private readonly accepting: Uint8Array
   readonly ruleCount: number
 
   constructor(rulesKeywords: readonly (readonly string[])[]) {
@@ -58,26 +61,32 @@ export class KeywordAutomaton {
         }
       }
     }
+    // Pre-multiply states and fold upper-case ASCII into lower-case in the table itself.
+    for (let state = 0; state < states; state++) {
+      const row = state * ALPHABET
+      for (let c = 0; c < ALPHABET; c++) delta[row + c] = delta[row + c]! * ALPHABET
+      for (let c = 65; c <= 90; c++) delta[row + c] = delta[row + (c | 32)]!
+    }
     this.delta = delta
-    this.outputs = out.map((set) => (set.size > 0 ? Int32Array.from(set) : undefined))
+    this.outputs = out.map((set) => Int32Array.from(set))
+    this.accepting = Uint8Array.from(out, (set) => (set.size > 0 ? 1 : 0))
   }
 
   /** Marks in `hits` (one byte per rule) every rule with a keyword in text[start, end). Returns the number of newly hit rules. */
   scan(text: string, hits: Uint8Array, start = 0, end = text.length): number {
     const delta = this.delta
-    const outputs = this.outputs
+    const accepting = this.accepting
     let state = 0
     let found = 0
     for (let i = start; i < end; i++) {
-      let c = text.charCodeAt(i)
+      const c = text.charCodeAt(i)
       if (c >= ALPHABET) {
         state = 0
         continue
       }
-      if (c >= 65 && c <= 90) c |= 32
-      state = delta[state * ALPHABET + c]!
-      const output = outputs[state]
-      if (output !== undefined) {
+      state = delta[state + c]!
+      if (accepting[state >> 7] === 1) {
+        const output = this.outputs[state >> 7]!
         for (let k = 0; k < output.length; k++) {
           const rule = output[k]!
           if (hits[rule] === 0) {

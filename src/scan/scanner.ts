@@ -3,7 +3,7 @@ import type { RuleSet } from './ruleset.js'
 import { allowedInline } from './inline-allow.js'
 import { detectEncrypted, maskEncrypted } from './encrypted.js'
 import { fingerprint } from './fingerprint.js'
-import { matchRule } from './match.js'
+import { matchRule, type RawMatch } from './match.js'
 import { redact } from './redact.js'
 import { lineAt, lineStarts, looksBinary, positionOf } from './text.js'
 
@@ -97,14 +97,16 @@ export class Scanner {
   }
 
   /** Runs the prefilter over a chunk and then only the regexes of the rules it selected. */
-  private *matchChunk(chunk: string, file: string) {
+  private matchChunk(chunk: string, file: string): RawMatch[] {
     const hits = this.hits
     hits.fill(0)
-    if (this.ruleSet.automaton.scan(chunk, hits) === 0) return
+    if (this.ruleSet.automaton.scan(chunk, hits) === 0) return []
+    const out: RawMatch[] = []
     for (const rule of this.ruleSet.rules) {
       if (hits[rule.index] === 0 || !this.ruleSet.appliesTo(rule, file)) continue
-      yield* matchRule(rule, chunk)
+      for (const match of matchRule(rule, chunk)) out.push(match)
     }
+    return out
   }
 
   /**
