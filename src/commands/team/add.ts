@@ -1,0 +1,65 @@
+import { Args, Flags } from '@oclif/core'
+import { resolve } from 'node:path'
+import { SentraCommand } from '../../cli/base.js'
+import { UserError } from '../../cli/errors.js'
+import { VaultContext } from '../../vault/context.js'
+import type { Role } from '../../vault/manifest/entry.js'
+import { readRequestFile, removeRequestFile, requestPath } from '../../vault/requests.js'
+import { appendOperation } from '../../vault/team.js'
+
+export default class TeamAdd extends SentraCommand {
+  static override summary = "Approve a newcomer's access request: add them to the team (admins only)."
+  static override description = `Reads the newcomer's self-signed request (.sentra/requests/NAME.json, made by \`sentra team
+request-access NAME\`), checks its signature and that it was made for this team, and appends a signed
+\`add-member\` entry to the manifest. Public keys are never typed by hand. The request file is removed.
+
+--role: admin (may change the team), member (reads and writes its paths), service (read-only, for CI,
+never signs). --paths limits which repository paths the member can read and write (globs; default all).
+--device adds the request's key as another device of an existing member.`
+
+  static override examples = [
+    { command: '<%= config.bin %> team add bob', description: 'Add bob as a member with access to all paths.' },
+    { command: "<%= config.bin %> team add ci --role service --paths 'deploy/**'", description: 'A read-only CI identity for deploy/.' },
+    { command: '<%= config.bin %> team add bob --device', description: "Add bob's second device." },
+  ]
+
+  static override args = {
+    name: Args.string({ description: 'The member name in the request.', required: true }),
+  }
+
+  static override flags = {
+    role: Flags.string({ description: 'Role of the new member.', options: ['admin', 'member', 'service'], default: 'member' }),
+    paths: Flags.string({ description: 'Glob of paths the member may access (repeatable; default: all).', multiple: true }),
+    request: Flags.string({ description: 'The request file (default: .sentra/requests/NAME.json).' }),
+    device: Flags.boolean({ description: 'Add the request key as another device of an existing member.', exclusive: ['role', 'paths'] }),
+    json: Flags.boolean({ description: 'Print the result as JSON.' }),
+  }
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(TeamAdd)
+    const ctx = new VaultContext()
+    const repoRoot = ctx.repoRoot()
+    const path = flags.request ? resolve(ctx.cwd, flags.request) : requestPath(repoRoot, args.name)
+    const request = readRequestFile(path)
+    if (request.name !== args.name) throw new UserError(`the request in ${flags.request ?? path} is for "${request.name}", not "${args.name}"`)
+    const key = await ctx.key()
+    const { chain } = await appendOperation({ repoRoot, env: ctx.env, notice: ctx.notice, signer: key }, (state) => {
+      if (request.team !== state.root) throw new UserError(`the request was made for another team (root ${request.team.slice(0, 16)}…, this team is ${state.root.slice(0, 16)}…)`)
+      if (flags.device) return { type: 'add-device', name: args.name, request }
+      if (state.members.get(args.name)?.removedAt === undefined && state.members.has(args.name)) {
+        throw new UserError(`${args.name} is already a member: use --device to add this key as another of their devices`)
+      }
+      return { type: 'add-member', name: args.name, role: flags.role as Role, paths: flags.paths && flags.paths.length > 0 ? flags.paths : null, request }
+    })
+    if (!flags.request) removeRequestFile(repoRoot, args.name)
+    const member = chain.state.members.get(args.name)!
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ name: member.name, role: member.role, paths: member.paths, recipient: request.recipient, signingKey: request.signingKey, head: chain.state.head }, null, 2)}\n`)
+      return
+    }
+    process.stdout.write(
+      `${flags.device ? `Added a device to ${args.name}` : `Added ${args.name} as ${member.role}`} (${member.paths ? `paths: ${member.paths.join(', ')}` : 'all paths'}); recipient ${request.recipient}.\n` +
+        'Commit .sentra/ and re-encrypt the files they should read (sentra encrypt FILE).\n',
+    )
+  }
+}
