@@ -1,0 +1,196 @@
+/**
+ * How other scanners' rule names map to sentra rule ids, used by the imports to carry over
+ * disabled rules, allowlists on default rules, and ignore entries. A name may map to several sentra
+ * rules (gitleaks' `aws-access-token` covers both long-term and temporary key ids). Documented in
+ * docs/migration.md; a test checks that every sentra id here exists in patterns/ and that the
+ * document lists every mapping.
+ */
+
+export type OtherTool = 'gitleaks' | 'detect-secrets'
+
+const PRIVATE_KEYS = [
+  'pem-rsa-private-key', 'pem-ec-private-key', 'pem-dsa-private-key', 'openssh-private-key', 'pkcs8-private-key',
+  'pkcs8-encrypted-private-key', 'pgp-private-key-block', 'pem-private-key-json-escaped',
+]
+const GITHUB = [
+  'github-personal-access-token', 'github-oauth-access-token', 'github-user-to-server-token', 'github-server-to-server-token',
+  'github-refresh-token', 'github-fine-grained-personal-access-token',
+]
+const GITLAB = [
+  'gitlab-personal-access-token', 'gitlab-personal-access-token-routable', 'gitlab-deploy-token', 'gitlab-runner-authentication-token',
+  'gitlab-runner-registration-token', 'gitlab-pipeline-trigger-token', 'gitlab-ci-job-token', 'gitlab-oauth-app-secret',
+  'gitlab-scim-token', 'gitlab-feed-token', 'gitlab-incoming-mail-token', 'gitlab-agent-token', 'gitlab-feature-flag-client-token',
+]
+const OPENAI = ['openai-project-api-key', 'openai-service-account-key', 'openai-admin-api-key', 'openai-legacy-api-key']
+const SLACK_TOKENS = ['slack-bot-token', 'slack-user-token', 'slack-app-token', 'slack-legacy-token', 'slack-config-access-token', 'slack-config-refresh-token']
+const STRIPE = ['stripe-live-secret-key', 'stripe-live-restricted-key', 'stripe-test-secret-key']
+const URL_PASSWORDS = [
+  'postgres-connection-string-password', 'mysql-connection-string-password', 'mongodb-connection-string-password',
+  'redis-connection-string-password', 'amqp-connection-string-password',
+]
+
+/** gitleaks default rule id -> sentra rule ids. */
+export const GITLEAKS_RULES: Readonly<Record<string, readonly string[]>> = {
+  '1password-service-account-token': ['onepassword-service-account-token'],
+  'age-secret-key': ['age-secret-key'],
+  'airtable-api-key': ['airtable-api-key-legacy'],
+  'algolia-api-key': ['algolia-admin-api-key'],
+  'alibaba-access-key-id': ['alibaba-access-key-id'],
+  'alibaba-secret-key': ['alibaba-access-key-secret'],
+  'atlassian-api-token': ['atlassian-api-token'],
+  'aws-access-token': ['aws-access-key-id', 'aws-temporary-access-key-id'],
+  'azure-ad-client-secret': ['azure-ad-client-secret'],
+  'clickhouse-cloud-api-secret-key': ['clickhouse-cloud-api-secret-key'],
+  'clojars-api-token': ['clojars-deploy-token'],
+  'cloudflare-api-key': ['cloudflare-api-token'],
+  'cloudflare-global-api-key': ['cloudflare-global-api-key'],
+  'cloudflare-origin-ca-key': ['cloudflare-origin-ca-key'],
+  'codecov-access-token': ['codecov-upload-token'],
+  'cohere-api-token': ['cohere-api-key'],
+  'curl-auth-header': ['authorization-bearer-token', 'authorization-basic-credentials'],
+  'databricks-api-token': ['databricks-api-token'],
+  'datadog-access-token': ['datadog-application-key'],
+  'digitalocean-access-token': ['digitalocean-oauth-token'],
+  'digitalocean-pat': ['digitalocean-personal-access-token'],
+  'digitalocean-refresh-token': ['digitalocean-refresh-token'],
+  'discord-client-secret': ['discord-client-secret'],
+  'doppler-api-token': ['doppler-personal-token'],
+  'droneci-access-token': ['drone-ci-access-token'],
+  'dropbox-long-lived-api-token': ['dropbox-long-lived-token'],
+  'dropbox-short-lived-api-token': ['dropbox-short-lived-token'],
+  'dynatrace-api-token': ['dynatrace-api-token'],
+  'easypost-api-token': ['easypost-api-key'],
+  'facebook-access-token': ['facebook-access-token'],
+  'fastly-api-token': ['fastly-api-token'],
+  'flutterwave-secret-key': ['flutterwave-test-secret-key'],
+  'flyio-access-token': ['flyio-access-token', 'flyio-macaroon-token'],
+  'gcp-api-key': ['gcp-api-key'],
+  'generic-api-key': ['generic-secret-assignment'],
+  'github-app-token': ['github-user-to-server-token', 'github-server-to-server-token'],
+  'github-fine-grained-pat': ['github-fine-grained-personal-access-token'],
+  'github-oauth': ['github-oauth-access-token'],
+  'github-pat': ['github-personal-access-token'],
+  'github-refresh-token': ['github-refresh-token'],
+  'gitlab-cicd-job-token': ['gitlab-ci-job-token'],
+  'gitlab-deploy-token': ['gitlab-deploy-token'],
+  'gitlab-feature-flag-client-token': ['gitlab-feature-flag-client-token'],
+  'gitlab-feed-token': ['gitlab-feed-token'],
+  'gitlab-incoming-mail-token': ['gitlab-incoming-mail-token'],
+  'gitlab-kubernetes-agent-token': ['gitlab-agent-token'],
+  'gitlab-oauth-app-secret': ['gitlab-oauth-app-secret'],
+  'gitlab-pat': ['gitlab-personal-access-token'],
+  'gitlab-pat-routable': ['gitlab-personal-access-token-routable'],
+  'gitlab-ptt': ['gitlab-pipeline-trigger-token'],
+  'gitlab-rrt': ['gitlab-runner-registration-token'],
+  'gitlab-runner-authentication-token': ['gitlab-runner-authentication-token'],
+  'gitlab-runner-authentication-token-routable': ['gitlab-runner-authentication-token'],
+  'gitlab-scim-token': ['gitlab-scim-token'],
+  'gocardless-api-token': ['gocardless-live-access-token'],
+  'grafana-api-key': ['grafana-api-key'],
+  'grafana-cloud-api-token': ['grafana-cloud-api-token'],
+  'grafana-service-account-token': ['grafana-service-account-token'],
+  'hashicorp-tf-api-token': ['terraform-cloud-api-token'],
+  'heroku-api-key': ['heroku-api-key'],
+  'huggingface-access-token': ['huggingface-access-token'],
+  'huggingface-organization-api-token': ['huggingface-organization-api-token'],
+  'intercom-api-key': ['intercom-access-token'],
+  'intra42-client-secret': ['intra42-client-secret'],
+  'jfrog-api-key': ['jfrog-api-key'],
+  'jwt': ['jwt'],
+  'launchdarkly-access-token': ['launchdarkly-access-token'],
+  'linear-api-key': ['linear-api-key'],
+  'mailchimp-api-key': ['mailchimp-api-key'],
+  'mailgun-private-api-token': ['mailgun-private-api-key'],
+  'mattermost-access-token': ['mattermost-access-token'],
+  'messagebird-api-token': ['messagebird-api-key'],
+  'microsoft-teams-webhook': ['microsoft-teams-webhook-url'],
+  'netlify-access-token': ['netlify-access-token', 'netlify-personal-access-token'],
+  'new-relic-browser-api-token': ['newrelic-browser-api-key'],
+  'new-relic-insert-key': ['newrelic-insert-key'],
+  'new-relic-user-api-key': ['newrelic-user-api-key'],
+  'npm-access-token': ['npm-access-token'],
+  'okta-access-token': ['okta-api-token'],
+  'openai-api-key': OPENAI,
+  'plaid-api-token': ['plaid-access-token'],
+  'plaid-secret-key': ['plaid-secret'],
+  'planetscale-api-token': ['planetscale-api-token'],
+  'planetscale-oauth-token': ['planetscale-oauth-token'],
+  'planetscale-password': ['planetscale-password'],
+  'postman-api-token': ['postman-api-key'],
+  'prefect-api-token': ['prefect-api-key'],
+  'private-key': PRIVATE_KEYS,
+  'pulumi-api-token': ['pulumi-access-token'],
+  'pypi-upload-token': ['pypi-upload-token'],
+  'rubygems-api-token': ['rubygems-api-key'],
+  'scalingo-api-token': ['scalingo-api-token'],
+  'sendgrid-api-token': ['sendgrid-api-key'],
+  'sendinblue-api-token': ['brevo-api-key'],
+  'sentry-access-token': ['sentry-legacy-auth-token'],
+  'sentry-org-token': ['sentry-org-auth-token'],
+  'sentry-user-token': ['sentry-user-auth-token'],
+  'shippo-api-token': ['shippo-api-token'],
+  'shopify-access-token': ['shopify-admin-access-token'],
+  'shopify-custom-access-token': ['shopify-custom-app-access-token'],
+  'shopify-private-app-access-token': ['shopify-private-app-access-token'],
+  'shopify-shared-secret': ['shopify-shared-secret'],
+  'slack-app-token': ['slack-app-token'],
+  'slack-bot-token': ['slack-bot-token'],
+  'slack-config-access-token': ['slack-config-access-token'],
+  'slack-config-refresh-token': ['slack-config-refresh-token'],
+  'slack-legacy-bot-token': ['slack-legacy-token'],
+  'slack-legacy-token': ['slack-legacy-token'],
+  'slack-legacy-workspace-token': ['slack-legacy-token'],
+  'slack-user-token': ['slack-user-token'],
+  'slack-webhook-url': ['slack-webhook-url', 'slack-workflow-webhook-url'],
+  'snyk-api-token': ['snyk-api-token'],
+  'sonar-api-token': ['sonarqube-token'],
+  'sourcegraph-access-token': ['sourcegraph-access-token'],
+  'square-access-token': ['square-access-token', 'square-oauth-access-token'],
+  'stripe-access-token': STRIPE,
+  'telegram-bot-api-token': ['telegram-bot-token'],
+  'travisci-access-token': ['travis-ci-api-token'],
+  'twilio-api-key': ['twilio-api-key'],
+  'twitch-api-token': ['twitch-api-token'],
+  'twitter-bearer-token': ['twitter-bearer-token'],
+  'typeform-api-token': ['typeform-api-token'],
+  'vault-batch-token': ['vault-batch-token'],
+  'vault-service-token': ['vault-service-token'],
+  'yandex-access-token': ['yandex-cloud-iam-token'],
+  'yandex-api-key': ['yandex-cloud-api-key'],
+  'yandex-aws-access-token': ['yandex-cloud-static-key-secret'],
+  'zendesk-secret-key': ['zendesk-api-token'],
+}
+
+/** detect-secrets plugin secret type (the "type" of a baseline entry) -> sentra rule ids. */
+export const DETECT_SECRETS_TYPES: Readonly<Record<string, readonly string[]>> = {
+  'AWS Access Key': ['aws-access-key-id', 'aws-temporary-access-key-id', 'aws-secret-access-key'],
+  'Artifactory Credentials': ['jfrog-api-key', 'jfrog-reference-token'],
+  'Azure Storage Account access key': ['azure-storage-account-key', 'azure-connection-string-account-key'],
+  'Basic Auth Credentials': ['url-basic-auth-credentials', ...URL_PASSWORDS],
+  'Discord Bot Token': ['discord-bot-token'],
+  'GitHub Token': GITHUB,
+  'GitLab Token': GITLAB,
+  'IBM Cloud IAM Key': ['ibm-cloud-api-key'],
+  'JSON Web Token': ['jwt'],
+  'Mailchimp Access Key': ['mailchimp-api-key'],
+  'NPM tokens': ['npm-access-token', 'npmrc-auth-token', 'npm-legacy-token'],
+  'OpenAI Token': OPENAI,
+  'Private Key': PRIVATE_KEYS,
+  'PyPI upload token': ['pypi-upload-token', 'pypi-test-upload-token'],
+  'Secret Keyword': ['generic-secret-assignment'],
+  'SendGrid API Key': ['sendgrid-api-key'],
+  'Slack Token': [...SLACK_TOKENS, 'slack-webhook-url'],
+  'Square OAuth Secret': ['square-oauth-secret'],
+  'Stripe Access Key': STRIPE,
+  'Telegram Bot Token': ['telegram-bot-token'],
+  'Twilio API Key': ['twilio-api-key', 'twilio-account-sid'],
+}
+
+export function ruleMap(tool: OtherTool): Readonly<Record<string, readonly string[]>> {
+  return tool === 'gitleaks' ? GITLEAKS_RULES : DETECT_SECRETS_TYPES
+}
+
+/** The sentra rules (among those that exist) corresponding to another tool's rule name. */
+export function sentraRulesFor(tool: OtherTool, name: string, known: ReadonlySet<string>): string[] {
+  return (ruleMap(tool)[name] ?? []).filter((id) => known.has(id))
+}
