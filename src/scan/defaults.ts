@@ -17,6 +17,16 @@ export function baseName(path: string): string {
   return slash === -1 ? path : path.slice(slash + 1)
 }
 
+/**
+ * Scanner metadata: ignore files and baselines hold fingerprints and hashes of findings, which look
+ * like `token: <hex>` to a generic rule but are never secrets.
+ */
+const SCANNER_METADATA = new Set(['.sentraignore', '.gitleaksignore', '.secrets.baseline', '.gitleaks-baseline.json'])
+
+export function isScannerMetadata(path: string): boolean {
+  return SCANNER_METADATA.has(baseName(path)) || path === '.sentra/baseline.json'
+}
+
 export function isLockfile(path: string): boolean {
   return LOCKFILE_NAMES.has(baseName(path))
 }

@@ -1,6 +1,6 @@
 import { anyGlob } from './ruleset.js'
 import type { ScanContext } from './context.js'
-import { DEFAULT_MAX_FILE_SIZE, hasBinaryExtension, isLockfile, isSourceMap } from './defaults.js'
+import { DEFAULT_MAX_FILE_SIZE, hasBinaryExtension, isLockfile, isScannerMetadata, isSourceMap } from './defaults.js'
 import type { Finding, Notice } from './finding.js'
 import { scanFiles } from './pool.js'
 import type { ScanReport } from './report-data.js'
@@ -28,6 +28,7 @@ export function pathFilter(ctx: ScanContext, includeFixtures = false): (file: st
     if (allow?.(file)) return 'allowlisted path'
     if (fixtures?.(file)) return 'test fixture'
     if (!scanLockfiles && isLockfile(file)) return 'lock file'
+    if (isScannerMetadata(file)) return 'scanner metadata'
     if (!scanMaps && isSourceMap(file)) return 'source map'
     if (hasBinaryExtension(file)) return 'binary file type'
     return undefined
