@@ -2,8 +2,8 @@
 // Build: TypeScript to dist/, then the ajv schema validators compiled to standalone code so that
 // loading patterns and config costs no schema compilation at run time.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Ajv from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
@@ -41,3 +41,62 @@ for (const [name, schemaPath] of Object.entries(validators)) {
   })
   writeFileSync(join(outDir, `${name}.js`), imports.join('') + code)
 }
+
+// The guard's fast entry, bundled: a pre-commit hook's time is mostly start-up, and one module loads
+// faster than ~60 (see src/fast/guard.ts). What a clean commit does not need (history, renderers,
+// schema validators, micromatch) goes to chunks loaded on demand. dist/guard/ sits as deep as
+// dist/scan/, so URLs relative to a module (the pattern library) still resolve. The version is
+// inlined (version.js finds package.json relative to its own place in dist/).
+const { build } = await import('esbuild')
+const { version } = readJson('package.json')
+const inlineVersion = {
+  name: 'inline-version',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/]version\.js$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)}`, loader: 'js' }))
+  },
+}
+// node:crypto costs several ms to load and the guard needs it only to fingerprint a finding; the
+// bundle gets it (and node:zlib) through wrappers that load the real module on first call.
+const { createRequire } = await import('node:module')
+const nodeRequire = createRequire(import.meta.url)
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:(crypto|zlib)$/ }, (args) => ({ path: args.path, namespace: 'lazy-builtin' }))
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const names = Object.keys(nodeRequire(args.path)).filter((name) => /^[a-z]\w*$/.test(name) && typeof nodeRequire(args.path)[name] === 'function')
+      const load = `let m; const load = () => (m ??= process.getBuiltinModule(${JSON.stringify(args.path)}));`
+      const wrappers = names.map((name) => `export function ${name}(...a) { return load().${name}(...a) }`)
+      return { contents: [load, ...wrappers].join('\n'), loader: 'js' }
+    })
+  },
+}
+const bundled = await build({
+  plugins: [inlineVersion, lazyBuiltins],
+  entryPoints: { guard: join(root, 'dist/fast/guard.js') },
+  outdir: join(root, 'dist/guard'),
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  minify: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  write: false,
+})
+// CommonJS dependencies (micromatch) call require(): the chunk holding esbuild's require shim gets
+// one, created on first call so that the clean-commit path does not pay for createRequire.
+const requireBanner =
+  "import { createRequire as __sentraCreateRequire } from 'node:module'; let __sentraRequire; const require = (id) => (__sentraRequire ??= __sentraCreateRequire(import.meta.url))(id);\n"
+mkdirSync(join(root, 'dist/guard'), { recursive: true })
+for (const file of bundled.outputFiles) {
+  // Written aside and renamed: a guard running during the build reads an old file or a new one, whole.
+  writeFileSync(`${file.path}.tmp`, file.text.includes('Dynamic require of') ? requireBanner + file.text : file.text)
+  renameSync(`${file.path}.tmp`, file.path)
+}
+// Chunks of earlier builds (names carry a content hash) are removed only now, so that a guard run
+// during the build never finds its files gone.
+const current = new Set(bundled.outputFiles.map((file) => basename(file.path)))
+for (const name of readdirSync(join(root, 'dist/guard'))) if (!current.has(name)) rmSync(join(root, 'dist/guard', name), { force: true })

@@ -7,6 +7,9 @@ import { loadConfigFile } from '../config/config.js'
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/index.js'
 import { createScanContext } from '../scan/context.js'
 import { scanPaths, scanText } from '../scan/scan-paths.js'
+import { SEVERITIES, type Severity } from '../scan/rule.js'
+import { applyPolicy } from '../suppress/index.js'
+import { GIT_SCAN_FLAGS, runGitScan } from '../cli/git-scan.js'
 
 export default class Scan extends SentraCommand {
   static override summary = 'Scan files, directories or stdin for secrets.'
@@ -14,16 +17,27 @@ export default class Scan extends SentraCommand {
 comes from git, so .gitignore is respected; lock files, source maps and binary files are skipped.
 Files encrypted by sentra or sops are recognised and only their key names and comments are scanned.
 
+With --staged, --history, --since, --range or --commits the scan reads git instead of the work tree:
+the lines the staged change or each commit adds. History is streamed from \`git log -p\`; a secret
+seen in many commits is reported once, with the commit, author and date that introduced it.
+
 Secrets are redacted in every output unless --no-redact is given. Each finding carries a
 fingerprint (rule + keyed hash of the secret) that survives edits and renames.
 
-Exit codes: 0 no findings, 1 findings, 2 usage or runtime error.`
+Findings whose fingerprint is in .sentraignore (or in the --baseline file) are not reported; inline
+\`sentra:allow\` markers hide their own line, \`sentra:allow-next-line\` the next one.
+
+Exit codes: 0 no findings, 1 findings (with --fail-on: findings at or above that severity; with
+--report-unused-ignores: also stale .sentraignore entries), 2 usage or runtime error.`
 
   static override examples = [
     { command: '<%= config.bin %> scan', description: 'Scan the current repository (tracked and untracked, not ignored).' },
     { command: '<%= config.bin %> scan src config/app.yaml', description: 'Scan some paths.' },
     { command: 'cat .env | <%= config.bin %> scan --stdin --stdin-filename .env', description: 'Scan standard input.' },
     { command: '<%= config.bin %> scan --format sarif --output sentra.sarif', description: 'Write SARIF for code scanning in CI.' },
+    { command: '<%= config.bin %> scan --format github --fail-on high --baseline .sentra/baseline.json', description: 'CI: annotate the pull request; fail only on new findings of high severity or above.' },
+    { command: '<%= config.bin %> scan --history', description: 'Scan every commit of every branch; each secret is reported in the commit that introduced it.' },
+    { command: '<%= config.bin %> scan --range origin/main..HEAD', description: 'Scan what pushing HEAD over origin/main would add.' },
   ]
 
   static override strict = false
@@ -43,6 +57,10 @@ Exit codes: 0 no findings, 1 findings, 2 usage or runtime error.`
     config: Flags.string({ char: 'c', description: 'Config file to use instead of .sentra/config.json.' }),
     threads: Flags.integer({ description: 'Worker threads (default: one per core for large scans; 0 or 1 for none).', min: 0, max: 64 }),
     verbose: Flags.boolean({ char: 'v', description: 'Also list skipped binary and encrypted files.' }),
+    baseline: Flags.string({ description: 'Baseline file of accepted findings (sentra baseline create): only findings not in it are reported.' }),
+    'fail-on': Flags.string({ description: 'Exit 1 only for findings at or above this severity; the others are still reported.', options: [...SEVERITIES] }),
+    'report-unused-ignores': Flags.boolean({ description: 'List .sentraignore entries that matched no finding, and exit 1 if there are any (use on full scans).' }),
+    ...GIT_SCAN_FLAGS,
   }
 
   async run(): Promise<void> {
@@ -53,7 +71,11 @@ Exit codes: 0 no findings, 1 findings, 2 usage or runtime error.`
     const ctx = createScanContext(cwd, config ? { config } : {})
     const paths = (argv as string[]).length > 0 ? (argv as string[]) : ['.']
     if (flags.stdin && (argv as string[]).length > 0) throw new UserError('give either paths or --stdin, not both')
-    const report = flags.stdin
+    const fromGit = await runGitScan(ctx, flags, {
+      cwd, paths: argv as string[], noRedact: !flags.redact, includeFixtures: flags['include-fixtures'],
+      progress: format === 'text' && !flags.output, ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    })
+    const report = fromGit ?? (flags.stdin
       ? scanText(ctx, readFileSync(0, 'utf8'), flags['stdin-filename'] ?? 'stdin', !flags.redact)
       : await scanPaths(ctx, {
           paths,
@@ -61,14 +83,22 @@ Exit codes: 0 no findings, 1 findings, 2 usage or runtime error.`
           noRedact: !flags.redact,
           includeFixtures: flags['include-fixtures'],
           ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
-        })
-    const output = renderReport(report, format, {
+        }))
+    const failOn = flags['fail-on'] as Severity | undefined
+    const outcome = applyPolicy(report, {
+      root: ctx.baseDir,
+      cwd,
+      ...(flags.baseline !== undefined ? { baseline: flags.baseline } : {}),
+      ...(failOn ? { failOn } : {}),
+      reportUnusedIgnores: flags['report-unused-ignores'],
+    })
+    const output = renderReport(outcome.report, format, {
       color: flags.output ? false : useColor(flags.color),
       verbose: flags.verbose,
       context: 'scan',
-    })
+    }, failOn ? { failOn } : {})
     if (flags.output) writeFileAtomic(flags.output, output)
     else process.stdout.write(output)
-    this.exit(report.findings.length > 0 ? EXIT_FINDINGS : EXIT_OK)
+    this.exit(outcome.fails ? EXIT_FINDINGS : EXIT_OK)
   }
 }

@@ -5,10 +5,30 @@ import { execFile, execFileSync, spawn, type SpawnOptions } from 'node:child_pro
  * textconv or external diff drivers (which could write decrypted text anywhere), no lazy fetches
  * in partial clones, paths unquoted.
  */
-export const SAFE_GIT_CONFIG = ['-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'color.ui=never', '-c', 'core.pager=cat']
+export const SAFE_GIT_CONFIG = [
+  '-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false', '-c', 'color.ui=never',
+  '-c', 'core.pager=cat', '-c', 'diff.suppressBlankEmpty=false', '-c', 'log.showSignature=false',
+  '-c', 'i18n.logOutputEncoding=UTF-8', '-c', 'diff.renames=true', '-c', 'log.showRoot=true',
+]
+
+/**
+ * Arguments for every diff and `log -p` sentra parses. Textconv and external drivers could hand
+ * decrypted or transformed text to sentra (or run arbitrary commands); fixed prefixes, no colour,
+ * full blob ids, short submodule lines and no inter-hunk context make the output parseable whatever
+ * the user's diff.* settings say.
+ */
+export const SAFE_DIFF_ARGS = [
+  '--no-textconv', '--no-ext-diff', '--no-color', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative', '--full-index',
+  '--submodule=short', '--inter-hunk-context=0', '--find-renames',
+]
+
+/** Environment variables that change what git diff prints (GIT_DIFF_OPTS overrides even an explicit -U). */
+const UNSAFE_ENV = ['GIT_DIFF_OPTS', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'PAGER']
 
 export function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, GIT_NO_LAZY_FETCH: '1', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C', ...extra }
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of UNSAFE_ENV) delete env[name]
+  return { ...env, GIT_NO_LAZY_FETCH: '1', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C', ...extra }
 }
 
 export class GitError extends Error {
@@ -17,7 +37,13 @@ export class GitError extends Error {
     readonly stderr: string,
     readonly status: number | null,
   ) {
-    super(`git ${args.filter((arg) => !arg.startsWith('-c') && !arg.includes('=')).slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n')[0] || `exit ${status}`}`)
+    super(`git ${args.filter((arg) => !arg.startsWith('-') && !arg.includes('=')).slice(0, 2).join(' ')} failed: ${GitError.reason(stderr) || `exit ${status}`}`)
+  }
+
+  /** The line of git's stderr that says why: its fatal/error line rather than a warning before it. */
+  static reason(stderr: string): string {
+    const lines = stderr.trim().split('\n').map((line) => line.trim()).filter(Boolean)
+    return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? ''
   }
 }
 
@@ -37,7 +63,9 @@ export function gitAsync(args: string[], cwd: string): Promise<Buffer> {
   const full = [...SAFE_GIT_CONFIG, ...args]
   return new Promise((resolve, reject) => {
     execFile('git', full, { cwd, env: gitEnv(), maxBuffer: 1 << 30, encoding: 'buffer' }, (error, stdout, stderr) => {
-      if (error) reject(new GitError(args, stderr.toString(), (error as { code?: number }).code ?? null))
+      const code = (error as { code?: number | string } | null)?.code
+      if (code === 'ENOENT') reject(new Error('git is not installed or not on PATH'))
+      else if (error) reject(new GitError(args, stderr.toString(), typeof code === 'number' ? code : null))
       else resolve(stdout)
     })
   })

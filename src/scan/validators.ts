@@ -57,16 +57,15 @@ export function isStructurallyValidJwt(token: string): boolean {
  * line of X's. Encrypted legacy PEM carries Proc-Type/DEK-Info headers before the body.
  */
 export function isRealPemPrivateKey(block: string): boolean {
-  const lines = block.split(/\r?\n/)
-  const bodyLines = lines.filter(
-    (line) => !line.startsWith('-----') && !/^[A-Za-z-]+:/.test(line.trim()) && line.trim() !== '',
-  )
-  const body = bodyLines.map((line) => line.trim().replace(/^["'`]|["'`,;+]*$/g, '').replace(/\\n$/, '')).join('')
-  const compact = body.replace(/\\n/g, '').replace(/\s+/g, '')
-  if (compact.length < 64) return false
-  if (!/^[A-Za-z0-9+/=]+$/.test(compact)) return false
-  const distinct = new Set(compact).size
-  return distinct >= 20
+  // Keys also live in JSON strings ("\n" escapes), YAML blocks (indented) and concatenated code strings.
+  const lines = block.replace(/\\r\\n|\\n/g, '\n').split(/\r?\n/)
+  const body = lines
+    .map((line) => line.trim().replace(/^[+"'`,\s]+|[+"'`,;\s]+$/g, ''))
+    .filter((line) => line !== '' && !line.startsWith('-----') && !/^[A-Za-z-]+:/.test(line))
+    .join('')
+  if (body.length < 64) return false
+  if (!/^[A-Za-z0-9+/=]+$/.test(body)) return false
+  return new Set(body).size >= 20
 }
 
 export function runValidator(name: ValidatorName, secret: string): boolean {

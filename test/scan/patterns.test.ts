@@ -46,11 +46,23 @@ describe.each(rules.map((r) => [r.spec.id, r] as const))('rule %s', (_id, loaded
     }
   })
 
-  it('finds nothing in every negative', () => {
+  it('finds nothing in every negative (keyword prefilter, then regex and filters, as the engine runs them)', () => {
     for (const sample of loaded.spec.negatives) {
       const text = decodeSample(sample)
-      expect(matchRule(rule, text), `negative matched: ${sample.slice(0, 40)}`).toEqual([])
+      const hits = new Uint8Array(ruleSet.size)
+      ruleSet.automaton.scan(text, hits)
+      const found = hits[rule.index] === 1 ? matchRule(rule, text) : []
+      expect(found, `negative matched: ${sample.slice(0, 40)}`).toEqual([])
     }
+  })
+
+  it('has at least one negative that reaches its regex (contains a keyword)', () => {
+    const reaching = loaded.spec.negatives.filter((sample) => {
+      const hits = new Uint8Array(ruleSet.size)
+      ruleSet.automaton.scan(decodeSample(sample), hits)
+      return hits[rule.index] === 1
+    })
+    expect(reaching.length).toBeGreaterThan(0)
   })
 })
 
