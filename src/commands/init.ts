@@ -8,6 +8,7 @@ import { CONFIG_PATH, loadConfigFile, type SentraConfig } from '../config/config
 import { HookConflictError, installHooks, type HookAction } from '../git/hooks.js'
 import { findRepoRoot } from '../git/repo.js'
 import { IGNORE_FILE, IGNORE_FILE_HEADER } from '../suppress/ignore-file.js'
+import { managedAttributeLines, registerDrivers } from '../vault/values/git-setup.js'
 
 /** What one step of `sentra init` did. */
 interface Action {
@@ -119,6 +120,10 @@ export default class Init extends SentraCommand {
 - adds the lines sentra needs to .gitattributes and .gitignore (each at most once);
 - installs the guard as git hooks, as \`sentra hook install\` does (respecting core.hooksPath and
   husky; a hook already in place is kept and runs first), unless --no-hooks.
+- registers sentra's git drivers for per-value encrypted files in this clone's git config: a diff
+  textconv driver (decrypted diffs for members; never cachetextconv) and the merge driver
+  \`sentra merge-driver %O %A %B %P\`, and marks the vault policy's per-value paths
+  \`-text diff=sentra merge=sentra\` in .gitattributes.
 Running it again changes nothing that is already in place. Exit 1 when a hook could not be
 installed (the rest is still set up). Creating the team manifest is a
 different job: \`sentra team init\`.`
@@ -145,12 +150,16 @@ different job: \`sentra team init\`.`
       ensureLines(root, '.gitattributes', GITATTRIBUTES_LINES, 'encrypted files are opaque bytes'),
       ensureLines(root, '.gitignore', GITIGNORE_LINES, 'leftovers of interrupted writes (may hold decrypted plaintext)'),
     ]
-    let notes: string[] = []
+    // Per-value encrypted files: git's diff and merge drivers, and the managed paths' attributes.
+    const managed = managedAttributeLines(root)
+    if (managed.lines.length > 0) actions.push(ensureLines(root, '.gitattributes', managed.lines, 'per-value encrypted files: no line-ending conversion, decrypted diffs, per-key merges'))
+    actions.push(...registerDrivers(root))
+    let notes: string[] = [...managed.notes]
     let failed = false
     if (flags.hooks) {
       const hooks = installGuardHooks(root, flags['pre-push'])
       actions.push(...hooks.actions)
-      notes = hooks.notes
+      notes.push(...hooks.notes)
       failed = hooks.failed
     } else actions.push({ target: 'git hooks', action: 'skipped', detail: '--no-hooks' })
     if (flags.json) {

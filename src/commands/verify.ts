@@ -15,12 +15,16 @@ export default class Verify extends SentraCommand {
     verified on the default branch's upstream;
   - with --base REF: that this change's manifest extends REF's (a pull request may only append, so it
     cannot drop a removal);
-  - every encrypted file (FILE.age): signed by a current member allowed to write that path, bound to its
-    path, unchanged since signing, addressed to exactly the recipients the manifest gives (no drift, no
-    removed key); and no managed path committed in plaintext.
+  - every encrypted file (FILE.age, and every per-value dotenv/JSON/YAML file): well formed, signed by a
+    current member allowed to write that path, bound to its path, unchanged since signing (any byte,
+    comments and order included), addressed to exactly the recipients the manifest gives (no drift, no
+    removed key); every value not declared plain in encrypted form, the plain keys those of the vault
+    policy; no managed path committed in plaintext, and no file left with git conflict markers (git
+    merged it as text: run \`sentra init\`, then redo the merge).
 
-verify checks signed claims: it cannot see inside ciphertext, so only a decrypt proves that every
-recipient can really read a file.
+verify checks signed claims with public data only: it cannot see inside ciphertext, so only a decrypt
+proves that every recipient can really read a file. In particular only a decrypt checks a per-value
+file's DEK commitment (that the data key wrapped for you is the file's one).
 
 Exit codes: 0 all good, 1 problems found, 2 usage or runtime error.`
 

@@ -105,6 +105,7 @@ export async function runGuard(options: GuardOptions): Promise<number> {
   let report: ScanReport
   if (what.kind === 'push') {
     report = what.revs ? await scanPush(layout, guard.config, guard.rules, what.revs, options) : EMPTY
+    time.mark('scan')
   } else {
     const notices: Notice[] = []
     let patches: readonly FilePatch[] = []
@@ -114,15 +115,15 @@ export async function runGuard(options: GuardOptions): Promise<number> {
     )
     // Encrypted files: managed paths in clear, broken signatures, the team's own secrets pasted
     // elsewhere. The vault code loads only when one of those can apply.
+    time.mark('scan')
     const triggers = vaultTriggers(layout.root, layout.commonDir, patches)
     if (triggers.paths.length > 0 || triggers.knownSecrets) {
       const { checkStagedVault } = await import('../vault/guard-link.js')
       const vault = await checkStagedVault({ root: layout.root, commonDir: layout.commonDir, patches, paths: triggers.paths, knownSecrets: triggers.knownSecrets, env })
       report = { ...report, findings: [...report.findings, ...vault.findings], notices: [...report.notices, ...vault.notices], stats: { ...report.stats, findings: report.findings.length + vault.findings.length } }
-      time.mark('vault')
     }
+    time.mark('vault')
   }
-  time.mark('scan')
   let fails = false
   if (report.findings.length > 0 || options.baseline !== undefined) {
     const { applyPolicy } = await import('../suppress/index.js')

@@ -6,6 +6,7 @@ import { ManifestError } from './errors.js'
 import { activeMembers, type TeamState } from './manifest/state.js'
 import { checkExtendsBase, loadTrustedTeam } from './manifest/trust.js'
 import { AGE_SUFFIX, SIGNATURE_SUFFIX, checkWholeFileSignature, wholeFilePolicy } from './whole-file.js'
+import { verifyValuesFiles } from './values/verify-values.js'
 
 export interface VerifyProblem {
   kind: string
@@ -34,8 +35,8 @@ export interface VerifyOptions {
 /**
  * Checks, with public data only: the manifest chain and its trust anchor, that it extends the base
  * (a change may only append), and every whole-file `.age` file: signed by a current member who may
- * write it, bound to its path, unchanged since signing, addressed to exactly the team's recipients.
- * Per-value files are checked by their own module.
+ * write it, bound to its path, unchanged since signing, addressed to exactly the team's recipients;
+ * and every per-value file (values/verify-values.ts).
  */
 export function verifyRepository(options: VerifyOptions): VerifyReport {
   const notices: string[] = []
@@ -61,6 +62,10 @@ export function verifyRepository(options: VerifyOptions): VerifyReport {
       for (const message of check.warnings) problems.push({ kind: 'recipients', path, message })
     }
   }
+  // Per-value files (dotenv/JSON/YAML encrypted in place) are checked by their own module.
+  const values = verifyValuesFiles(state, options.repoRoot, files.all, new Set(files.tracked))
+  checkedFiles += values.checked
+  problems.push(...values.problems)
   // A managed whole-file path must never be committed in clear.
   const binaryGlobs = state.policy.filter((rule) => rule.format === 'binary').map((rule) => rule.glob)
   if (binaryGlobs.length > 0) {

@@ -27,6 +27,9 @@ describe('sentra init', () => {
       '.gitignore': 'updated',
       '.git/hooks/pre-commit': 'installed',
       '.git/hooks/pre-merge-commit': 'installed',
+      'git config diff.sentra.textconv': 'created',
+      'git config merge.sentra.name': 'created',
+      'git config merge.sentra.driver': 'created',
     })
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n.env\n\n# sentra: leftovers of interrupted writes (may hold decrypted plaintext)\n.*.????????????.tmp\n')
     expect(readFileSync(join(dir, '.gitattributes'), 'utf8')).toMatch(/^\*\.png binary\n\n# sentra: .*\n\*\.age binary\n\*\.age\.sig binary\n$/)

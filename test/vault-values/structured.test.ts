@@ -63,3 +63,14 @@ describe('structured values (CST)', () => {
     expect(() => parseStructured('{"a": ', 'json')).toThrow(/JSON: /)
   })
 })
+
+describe('nested JSON collections on several lines', () => {
+  it('reads a multi-line object holding an array (the CST keeps the space before "}" as an empty item)', () => {
+    const doc = parseStructured('{\n  "complex": {\n    "value": "x",\n    "array": [\n      "a",\n      "b"\n    ]\n  }\n}\n', 'json')
+    expect(doc.values.map((value) => value.path)).toEqual([
+      [{ key: 'complex' }, { key: 'value' }],
+      [{ key: 'complex' }, { key: 'array' }, { index: 0 }],
+      [{ key: 'complex' }, { key: 'array' }, { index: 1 }],
+    ])
+  })
+})

@@ -86,6 +86,8 @@ export function parseStructured(text: string, format: StructuredFormat, skipTopL
       case 'flow-collection': {
         const isMap = node.type === 'block-map' || (node.type === 'flow-collection' && node.start.source === '{')
         node.items.forEach((item, index) => {
+          // The CST keeps whitespace before a closing bracket as an empty item: not a value.
+          if (!item.key && !item.value && (item.sep ?? []).length === 0) return
           checkProps(format, item.start, where)
           checkProps(format, item.sep, where)
           if (isMap) {

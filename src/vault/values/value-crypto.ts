@@ -49,13 +49,22 @@ function checkDek(dek: Uint8Array): void {
 }
 
 export function encryptValue(dek: Uint8Array, fileId: string, path: readonly PathSegment[], type: ValueType, plaintext: string): string {
+  return encryptValueWithNonce(dek, fileId, path, type, plaintext, randomBytes(NONCE_BYTES))
+}
+
+/**
+ * Encryption with a given nonce: for the published test vectors (fixtures/vault/) only. Everything
+ * else goes through encryptValue, which draws a fresh random nonce: reusing a nonce under one DEK
+ * breaks AES-GCM.
+ */
+export function encryptValueWithNonce(dek: Uint8Array, fileId: string, path: readonly PathSegment[], type: ValueType, plaintext: string, nonce: Uint8Array): string {
   checkDek(dek)
   if (!VALUE_TYPES.includes(type)) throw new VaultError(`unknown value type "${type}"`, 'values:type')
-  const nonce = randomBytes(NONCE_BYTES)
+  if (nonce.length !== NONCE_BYTES) throw new VaultError('a nonce is 12 bytes', 'values:nonce')
   const cipher = createCipheriv('aes-256-gcm', dek, nonce, { authTagLength: TAG_BYTES })
   cipher.setAAD(valueAad(fileId, path, type))
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-  return formatValueToken({ type, nonce, ciphertext, tag: cipher.getAuthTag() })
+  return formatValueToken({ type, nonce: Buffer.from(nonce), ciphertext, tag: cipher.getAuthTag() })
 }
 
 /** Decrypts and authenticates one value; any change to it, its place or its type fails. */
