@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { SentraCommand } from '../../cli/base.js'
+import { readInputFile } from '../../cli/input-file.js'
 import { UserError } from '../../cli/errors.js'
 import { writeFileAtomic } from '../../cli/output.js'
 import { loadConfigFile } from '../../config/config.js'
@@ -42,12 +43,7 @@ markers need no import: sentra honours them. Running it twice adds nothing.`
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ImportDetectSecrets)
     const cwd = process.cwd()
-    let text: string
-    try {
-      text = readFileSync(resolve(cwd, args.file), 'utf8')
-    } catch (error) {
-      throw new UserError(`${args.file}: cannot read: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
-    }
+    const text = readInputFile(args.file, cwd)
     const config = flags.config ? loadConfigFile(flags.config) : undefined
     const ctx = createScanContext(cwd, config ? { config } : {})
     let result

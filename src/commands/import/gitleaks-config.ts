@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { SentraCommand } from '../../cli/base.js'
+import { readInputFile } from '../../cli/input-file.js'
 import { UserError } from '../../cli/errors.js'
 import { writeFileAtomic } from '../../cli/output.js'
 import { CONFIG_PATH, loadConfigFile, validateConfig } from '../../config/config.js'
@@ -46,12 +47,7 @@ file-name-only rules, \\C) is listed. Existing settings are kept; running it twi
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ImportGitleaksConfig)
     const cwd = process.cwd()
-    let text: string
-    try {
-      text = readFileSync(resolve(cwd, args.file), 'utf8')
-    } catch (error) {
-      throw new UserError(`${args.file}: cannot read: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
-    }
+    const text = readInputFile(args.file, cwd)
     const root = findRepoRoot(cwd) ?? cwd
     const target = flags.config ? (isAbsolute(flags.config) ? flags.config : resolve(cwd, flags.config)) : join(root, CONFIG_PATH)
     const shown = relative(cwd, target) || target

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { readFileSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { SentraCommand } from '../../cli/base.js'
-import { UserError } from '../../cli/errors.js'
+import { readInputFile } from '../../cli/input-file.js'
 import { writeFileAtomic } from '../../cli/output.js'
 import { loadConfigFile } from '../../config/config.js'
 import { importGitleaksIgnore } from '../../import/gitleaks-ignore.js'
@@ -40,12 +40,7 @@ to no finding are listed with the reason. Existing entries are kept; running it 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ImportGitleaksIgnore)
     const cwd = process.cwd()
-    let text: string
-    try {
-      text = readFileSync(resolve(cwd, args.file), 'utf8')
-    } catch (error) {
-      throw new UserError(`${args.file}: cannot read: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
-    }
+    const text = readInputFile(args.file, cwd)
     const config = flags.config ? loadConfigFile(flags.config) : undefined
     const ctx = createScanContext(cwd, config ? { config } : {})
     const result = importGitleaksIgnore(ctx, text, { keepPaths: flags['keep-paths'] })
