@@ -232,7 +232,9 @@ export function installHooks(repoRoot: string, options: InstallOptions = {}): Ho
   mkdirSync(dir, { recursive: true })
   const actions = hooks.map((hook) => installInDir(repoRoot, dir, hook, hookScript(hook, node, entry), onExisting))
   const notes: string[] = []
-  const inTree = !relative(repoRoot, dir).startsWith('..') && !isAbsolute(relative(repoRoot, dir))
+  // Only a hooks directory in the tracked tree is shared with others; .git/hooks never is.
+  const rel = relative(repoRoot, dir)
+  const inTree = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && rel.split(/[\\/]/)[0] !== '.git'
   if (inTree) notes.push(`core.hooksPath is inside the work tree (${display(repoRoot, dir)}): the hooks written there name this machine's node and sentra, and fall back to \`sentra\` on PATH elsewhere.`)
   return { mode: 'hooks-dir', dir: display(repoRoot, dir), actions, notes }
 }

@@ -37,6 +37,7 @@ describe('sentra hook install: git hooks that run the guard', () => {
     const repo = guardRepo()
     const result = installed(repo)
     expect(result.stdout).toMatch(/pre-commit: installed \.git\/hooks\/pre-commit/)
+    expect(result.stdout).not.toMatch(/inside the work tree/)
     for (const hook of ['pre-commit', 'pre-merge-commit']) {
       const path = join(repo, '.git/hooks', hook)
       const script = readFileSync(path, 'utf8')

@@ -13,7 +13,7 @@ import { pathFilter } from '../scan-paths.js'
 import { Scanner, type ScannerOptions } from '../scanner.js'
 import { looksBinary } from '../text.js'
 import { scanCommit, type CommitJob, type CommitResult } from './history-scan.js'
-import { patchText, scanWholeText } from './patch-scan.js'
+import { addsContent, patchText, scanWholeText } from './patch-scan.js'
 
 export interface HistoryScanOptions {
   selection: HistorySelection
@@ -155,8 +155,7 @@ export async function scanHistory(ctx: ScanContext, repoRoot: string, options: H
       const job: CommitJob = { seq: seq++, info: commit.info, patches: [] }
       let jobBytes = 0
       for (const patch of commit.files) {
-        if (patch.status === 'deleted' || patch.submodule) continue
-        if (!patch.binary && !patch.added.includes(true)) continue
+        if (!addsContent(patch)) continue
         if (skip(patch.path) !== undefined) {
           skipped++
           continue

@@ -127,6 +127,11 @@ export function windowed(patch: FilePatch, context = WINDOW_LINES): FilePatch {
   return view
 }
 
+/** Whether a patch adds text to scan: deletions, pure renames, mode changes and submodule pointers add none. */
+export function addsContent(patch: FilePatch): boolean {
+  return patch.status !== 'deleted' && !patch.submodule && (patch.binary || patch.added.includes(true))
+}
+
 /** Gives a raw finding (secret in clear, placeholder fingerprint) its real fingerprint and redaction. */
 export function finalizeFinding(finding: Finding, salt: string, noRedact: boolean): Finding {
   const secret = finding.secret

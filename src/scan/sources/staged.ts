@@ -7,7 +7,7 @@ import type { Finding, Notice } from '../finding.js'
 import type { ScanReport } from '../report-data.js'
 import type { RuleSet } from '../ruleset.js'
 import { Scanner } from '../scanner.js'
-import { PENDING_SALT, finalizeFinding, patchText, scanPatchText, windowed } from './patch-scan.js'
+import { PENDING_SALT, addsContent, finalizeFinding, patchText, scanPatchText, windowed } from './patch-scan.js'
 
 export interface StagedScanOptions {
   noRedact?: boolean
@@ -72,9 +72,7 @@ export async function scanStaged(setup: StagedScanSetup, options: StagedScanOpti
   let skipped = 0
   let bytes = 0
   for (const patch of patches) {
-    // Deletions, pure renames, mode changes and submodule pointers add no text.
-    if (patch.status === 'deleted' || patch.submodule) continue
-    if (!patch.binary && !patch.added.includes(true)) continue
+    if (!addsContent(patch)) continue
     if (skip(patch.path) !== undefined) {
       skipped++
       continue
