@@ -34,7 +34,7 @@ so that \`sentra guard\` blocks them if they are pasted into another file.`
   ]
 
   static override args = {
-    file: Args.string({ description: 'The encrypted file (a per-value file, or FILE.age).', required: true }),
+    file: Args.string({ description: 'The encrypted file (a per-value file, or FILE.age).', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -31,7 +31,7 @@ leaves the directory until logout or reboot (the memory file system is per user,
   ]
 
   static override args = {
-    file: Args.string({ description: 'The encrypted per-value file.', required: true }),
+    file: Args.string({ description: 'The encrypted per-value file.', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -36,7 +36,7 @@ one-off recipients outside the team (recorded in the signature).`
   ]
 
   static override args = {
-    file: Args.string({ description: 'The file to encrypt.', required: true }),
+    file: Args.string({ description: 'The file to encrypt.', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -21,8 +21,8 @@ hosts.0), or a JSON array for keys that hold dots (["a.b", 0]).`
   ]
 
   static override args = {
-    file: Args.string({ description: 'The encrypted per-value file.', required: true }),
-    key: Args.string({ description: 'The key (dotenv) or key path (JSON/YAML).', required: true }),
+    file: Args.string({ description: 'The encrypted per-value file.', required: true, ignoreStdin: true }),
+    key: Args.string({ description: 'The key (dotenv) or key path (JSON/YAML).', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -20,8 +20,8 @@ gets a fresh data key. Neither needs a decrypt unless the readers change.`
   static override examples = [{ command: '<%= config.bin %> mv .env.staging .env.preview', description: 'Rename a file and re-sign it.' }]
 
   static override args = {
-    from: Args.string({ description: 'The encrypted file.', required: true }),
-    to: Args.string({ description: 'Its new path.', required: true }),
+    from: Args.string({ description: 'The encrypted file.', required: true, ignoreStdin: true }),
+    to: Args.string({ description: 'Its new path.', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -28,8 +28,8 @@ For JSON/YAML, --type gives the value's type (default: the existing value's type
   ]
 
   static override args = {
-    file: Args.string({ description: 'The encrypted per-value file.', required: true }),
-    key: Args.string({ description: 'The key (dotenv) or key path (JSON/YAML).', required: true }),
+    file: Args.string({ description: 'The encrypted per-value file.', required: true, ignoreStdin: true }),
+    key: Args.string({ description: 'The key (dotenv) or key path (JSON/YAML).', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -35,7 +35,7 @@ Exit codes: 0 all good, 1 problems found, 2 usage or runtime error.`
 
   static override strict = false
   static override args = {
-    paths: Args.string({ description: 'Limit the file checks to these paths (default: all).' }),
+    paths: Args.string({ description: 'Limit the file checks to these paths (default: all).', ignoreStdin: true }),
   }
 
   static override flags = {

@@ -42,18 +42,30 @@ export interface AppendOptions extends Omit<TrustOptions, 'purpose'> {
   time?: Date
 }
 
+export interface PreparedOperation {
+  /** The manifest text with the new entry appended (not written yet). */
+  text: string
+  /** The state before the entry (the trusted one) and the replayed chain after it. */
+  before: TeamState
+  chain: Chain
+  op: Operation
+}
+
 /**
- * Appends one admin-signed operation. The new chain is replayed in full before it is written, so
- * an invalid operation (unknown member, last admin, key reuse) is refused with the replay's own
- * error and the file is left unchanged.
+ * Builds and signs one operation on top of the trusted manifest without writing it. The new chain is
+ * replayed in full, so an invalid operation (unknown member, last admin, key reuse, a signer without
+ * the authority) is refused with the replay's own error. Multi-file access changes write the text
+ * themselves, as the last step of their transaction.
  */
-export async function appendOperation(options: AppendOptions, build: (state: TeamState) => Operation): Promise<{ chain: Chain; op: Operation }> {
+export async function prepareOperation(options: AppendOptions, build: (state: TeamState) => Operation): Promise<PreparedOperation> {
   const trusted = loadTrustedTeam({ ...options, purpose: 'write' })
   const state = trusted.working.state
-  const owner = ownerOfSigningKey(state, options.signer.signingKey)
-  if (!owner || !owner.active) throw new VaultError(`your key (${options.signer.recipient}) is not a member of this team: only admins change the team`, 'not-admin')
-  if (owner.member.role !== 'admin') throw new VaultError(`${owner.member.name} is a ${owner.member.role}: only admins change the team`, 'not-admin')
   const op = build(state)
+  if (!selfSignedOperation(op)) {
+    const owner = ownerOfSigningKey(state, options.signer.signingKey)
+    if (!owner || !owner.active) throw new VaultError(`your key (${options.signer.recipient}) is not a member of this team: only admins change the team`, 'not-admin')
+    if (owner.member.role !== 'admin') throw new VaultError(`${owner.member.name} is a ${owner.member.role}: only admins change the team`, 'not-admin')
+  }
   const unsigned: UnsignedEntry = {
     v: 1,
     seq: trusted.working.lines.length,
@@ -71,8 +83,19 @@ export async function appendOperation(options: AppendOptions, build: (state: Tea
     if (error instanceof ManifestError) throw new VaultError(error.message.replace(/^.*?line \d+: /, ''), 'team-op')
     throw error
   }
-  writeFileAtomic(join(options.repoRoot, MANIFEST_PATH), text)
-  return { chain, op }
+  return { text, before: state, chain, op }
+}
+
+/** Operations a member may sign for themselves (the replay checks who signed them). */
+function selfSignedOperation(op: Operation): boolean {
+  return (op.type as string) === 'rekey'
+}
+
+/** Appends one operation and writes the manifest (team changes that touch no encrypted file). */
+export async function appendOperation(options: AppendOptions, build: (state: TeamState) => Operation): Promise<{ chain: Chain; op: Operation }> {
+  const prepared = await prepareOperation(options, build)
+  writeFileAtomic(join(options.repoRoot, MANIFEST_PATH), prepared.text)
+  return { chain: prepared.chain, op: prepared.op }
 }
 
 export function readManifestText(repoRoot: string): string | undefined {

@@ -5,7 +5,7 @@ import { VaultError } from './errors.js'
 import { writeFileAtomic } from './fs-atomic.js'
 import { assertRecipient, isX25519Recipient } from './identity.js'
 import type { KeyHandle } from './keystore/index.js'
-import { canWritePath, isRemovedRecipient, ownerOfSigningKey, policyForPath, recipientsForPath, type TeamState } from './manifest/state.js'
+import { canWritePath, isRemovedRecipient, ownerOfSigningKey, policyForPath, recipientDrift, recipientsForPath, type TeamState } from './manifest/state.js'
 import { SIGNATURE_LABELS, isSigningPublicKey, signatureToText, verifySignature } from './signing.js'
 
 /**
@@ -67,30 +67,54 @@ export async function encryptWholeFile(options: EncryptWholeFileOptions): Promis
   if (managed && oneOff.length > 0) {
     throw new VaultError(`${agePath} is a managed path: it always goes to exactly the recipients the team policy gives, so --recipient is refused (it is for unmanaged files only)`, 'managed-recipient')
   }
+  const writable = canWritePath(state, key.signingKey, agePath)
+  if (!writable.ok) throw new VaultError(`you cannot sign ${agePath}: ${writable.reason}`, 'not-allowed')
+  const sealed = await sealWholeFile({ state, signer: key, agePath, plaintext: options.plaintext, oneOff })
+  // The ciphertext first: a crash in between leaves a signature mismatch that verify reports, never a
+  // new signature over an old file.
+  writeFileAtomic(options.ageFile, sealed.ciphertext)
+  writeFileAtomic(options.ageFile + SIGNATURE_SUFFIX, sealed.signatureText)
+  return { recipients: sealed.recipients, oneOff: sealed.oneOff, managed }
+}
+
+export interface SealedWholeFile {
+  ciphertext: Uint8Array
+  signatureText: string
+  recipients: string[]
+  oneOff: string[]
+}
+
+/**
+ * Encrypts to the team's recipients for the path plus `oneOff` (never a removed key) and signs,
+ * without writing: access changes stage the two files in a transaction.
+ */
+export async function sealWholeFile(options: { state: TeamState; signer: Pick<KeyHandle, 'signingKey' | 'sign'>; agePath: string; plaintext: Uint8Array; oneOff?: string[] }): Promise<SealedWholeFile> {
+  const { state } = options
+  const agePath = normalizeRepoPath(options.agePath)
+  const oneOff = [...new Set(options.oneOff ?? [])].sort()
   for (const recipient of oneOff) {
     if (isRemovedRecipient(state, recipient)) throw new VaultError(`${recipient} is a key removed from the team: encrypting to it is refused`, 'removed-recipient')
   }
-  const writable = canWritePath(state, key.signingKey, agePath)
-  if (!writable.ok) throw new VaultError(`you cannot sign ${agePath}: ${writable.reason}`, 'not-allowed')
   const team = recipientsForPath(state, agePath).all
   const recipients = [...new Set([...team, ...oneOff])].sort()
   const oneOffOutside = oneOff.filter((recipient) => !team.includes(recipient))
   const ciphertext = await encryptToRecipients(options.plaintext, recipients)
+  return { ciphertext, recipients, oneOff: oneOffOutside, signatureText: await signWholeFile(agePath, ciphertext, recipients, oneOffOutside, options.signer) }
+}
+
+/** The signature file's text for a ciphertext at a path (also what a re-sign without re-encryption writes). */
+export async function signWholeFile(agePath: string, ciphertext: Uint8Array, recipients: string[], oneOff: string[], signer: Pick<KeyHandle, 'signingKey' | 'sign'>): Promise<string> {
   const body: Omit<FileSignature, 'sig'> = {
     kind: 'sentra-file-signature',
     v: 1,
-    path: agePath,
+    path: normalizeRepoPath(agePath),
     ciphertext: `sha256:${sha256Hex(ciphertext)}`,
-    recipients,
-    oneOff: oneOffOutside,
-    signer: key.signingKey,
+    recipients: [...recipients].sort(),
+    oneOff: [...oneOff].sort(),
+    signer: signer.signingKey,
   }
-  const signature: FileSignature = { ...body, sig: signatureToText(await key.sign(SIGNATURE_LABELS.file, signatureBytes(body))) }
-  // The ciphertext first: a crash in between leaves a signature mismatch that verify reports, never a
-  // new signature over an old file.
-  writeFileAtomic(options.ageFile, ciphertext)
-  writeFileAtomic(options.ageFile + SIGNATURE_SUFFIX, `${JSON.stringify(signature, null, 2)}\n`)
-  return { recipients, oneOff: oneOffOutside, managed }
+  const signature: FileSignature = { ...body, sig: signatureToText(await signer.sign(SIGNATURE_LABELS.file, signatureBytes(body))) }
+  return `${JSON.stringify(signature, null, 2)}\n`
 }
 
 export interface SignatureCheck {
@@ -103,7 +127,7 @@ export interface SignatureCheck {
   signature?: FileSignature
 }
 
-function parseSignature(text: string): FileSignature | undefined {
+export function parseSignature(text: string): FileSignature | undefined {
   let value: Partial<FileSignature>
   try {
     value = JSON.parse(text) as Partial<FileSignature>
@@ -136,14 +160,9 @@ export function checkWholeFileSignature(state: TeamState, agePath: string, ciphe
   const writable = canWritePath(state, signature.signer, path)
   if (!writable.ok) problems.push(`${path} is signed by a key that may not write it: ${writable.reason}`)
   // Drift: the recipient list the signer claims, against what the manifest gives this path now.
-  const expected = new Set(recipientsForPath(state, path).all)
-  const actual = new Set(signature.recipients)
-  const missing = [...expected].filter((recipient) => !actual.has(recipient))
-  const extra = [...actual].filter((recipient) => !expected.has(recipient) && !signature.oneOff.includes(recipient))
-  const removed = signature.recipients.filter((recipient) => isRemovedRecipient(state, recipient))
+  const { missing, extra: extraMembers, removed } = recipientDrift(state, path, signature.recipients, signature.oneOff)
   if (removed.length > 0) warnings.push(`${path} is still encrypted to removed key(s) ${removed.join(', ')}: re-encrypt it (and rotate what it holds)`)
   if (missing.length > 0) warnings.push(`${path} is not encrypted to ${missing.join(', ')}, whom the team gives access: re-encrypt it`)
-  const extraMembers = extra.filter((recipient) => !removed.includes(recipient))
   if (extraMembers.length > 0) warnings.push(`${path} is encrypted to ${extraMembers.join(', ')} beyond the team's recipients for it: re-encrypt it`)
   if (signature.oneOff.length > 0 && wholeFilePolicy(state, path)) problems.push(`${path} is managed but its signature lists one-off recipients ${signature.oneOff.join(', ')}`)
   return { ok: problems.length === 0, problems, warnings, signature, ...(owner ? { signer: owner.member.name } : {}) }

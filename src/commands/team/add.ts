@@ -4,14 +4,22 @@ import { SentraCommand } from '../../cli/base.js'
 import { UserError } from '../../cli/errors.js'
 import { VaultContext } from '../../vault/context.js'
 import type { Role } from '../../vault/manifest/entry.js'
-import { readRequestFile, removeRequestFile, requestPath } from '../../vault/requests.js'
-import { appendOperation } from '../../vault/team.js'
+import { readRequestFile, requestPath } from '../../vault/requests.js'
+import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-report.js'
+import { changeAccess } from '../../vault/access/change.js'
+import { normalizeRepoPath } from '../../vault/encoding.js'
+import { relative } from 'node:path'
 
 export default class TeamAdd extends SentraCommand {
   static override summary = "Approve a newcomer's access request: add them to the team (admins only)."
   static override description = `Reads the newcomer's self-signed request (.sentra/requests/NAME.json, made by \`sentra team
 request-access NAME\`), checks its signature and that it was made for this team, and appends a signed
 \`add-member\` entry to the manifest. Public keys are never typed by hand. The request file is removed.
+
+In the same step, every encrypted file in the newcomer's scope gets one more wrapped copy of its data
+key, for them: no value is re-encrypted, so the diffs are small (whole .age files are re-encrypted:
+age has no re-wrap). You must be able to decrypt those files; if you cannot, nothing changes and sentra
+names who can. The change is staged in git; --commit commits it.
 
 --role: admin (may change the team), member (reads and writes its paths), service (read-only, for CI,
 never signs). --paths limits which repository paths the member can read and write (globs; default all).
@@ -24,7 +32,7 @@ never signs). --paths limits which repository paths the member can read and writ
   ]
 
   static override args = {
-    name: Args.string({ description: 'The member name in the request.', required: true }),
+    name: Args.string({ description: 'The member name in the request.', required: true, ignoreStdin: true }),
   }
 
   static override flags = {
@@ -32,7 +40,7 @@ never signs). --paths limits which repository paths the member can read and writ
     paths: Flags.string({ description: 'Glob of paths the member may access (repeatable; default: all).', multiple: true }),
     request: Flags.string({ description: 'The request file (default: .sentra/requests/NAME.json).' }),
     device: Flags.boolean({ description: 'Add the request key as another device of an existing member.', exclusive: ['role', 'paths'] }),
-    json: Flags.boolean({ description: 'Print the result as JSON.' }),
+    ...accessFlags,
   }
 
   async run(): Promise<void> {
@@ -43,23 +51,36 @@ never signs). --paths limits which repository paths the member can read and writ
     const request = readRequestFile(path)
     if (request.name !== args.name) throw new UserError(`the request in ${flags.request ?? path} is for "${request.name}", not "${args.name}"`)
     const key = await ctx.key()
-    const { chain } = await appendOperation({ repoRoot, env: ctx.env, notice: ctx.notice, signer: key }, (state) => {
-      if (request.team !== state.root) throw new UserError(`the request was made for another team (root ${request.team.slice(0, 16)}…, this team is ${state.root.slice(0, 16)}…)`)
-      if (flags.device) return { type: 'add-device', name: args.name, request }
-      if (state.members.get(args.name)?.removedAt === undefined && state.members.has(args.name)) {
-        throw new UserError(`${args.name} is already a member: use --device to add this key as another of their devices`)
-      }
-      return { type: 'add-member', name: args.name, role: flags.role as Role, paths: flags.paths && flags.paths.length > 0 ? flags.paths : null, request }
+    const requestFile = normalizeRepoPath(relative(repoRoot, path))
+    const commitMessage = `sentra: ${flags.device ? `add a device of ${args.name}` : `add ${args.name}`} and share the files in their scope`
+    const result = await changeAccess({
+      repoRoot,
+      env: ctx.env,
+      notice: ctx.notice,
+      warn: ctx.warn,
+      manifestSigner: key,
+      reader: key,
+      fileSigner: key,
+      command: `sentra team add ${args.name}${flags.device ? ' --device' : ''}`,
+      ...(flags.request ? {} : { removeFiles: [requestFile] }),
+      ...(flags.commit ? { commitMessage } : {}),
+      buildOp: (state) => {
+        if (request.team !== state.root) throw new UserError(`the request was made for another team (root ${request.team.slice(0, 16)}…, this team is ${state.root.slice(0, 16)}…)`)
+        if (flags.device) return { type: 'add-device', name: args.name, request }
+        if (state.members.get(args.name)?.removedAt === undefined && state.members.has(args.name)) {
+          throw new UserError(`${args.name} is already a member: use --device to add this key as another of their devices`)
+        }
+        return { type: 'add-member', name: args.name, role: flags.role as Role, paths: flags.paths && flags.paths.length > 0 ? flags.paths : null, request }
+      },
     })
-    if (!flags.request) removeRequestFile(repoRoot, args.name)
-    const member = chain.state.members.get(args.name)!
+    const member = result.after.members.get(args.name)!
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ name: member.name, role: member.role, paths: member.paths, recipient: request.recipient, signingKey: request.signingKey, head: chain.state.head }, null, 2)}\n`)
+      process.stdout.write(`${JSON.stringify({ name: member.name, role: member.role, paths: member.paths, recipient: request.recipient, signingKey: request.signingKey, ...accessChangeJson(result) }, null, 2)}\n`)
       return
     }
     process.stdout.write(
       `${flags.device ? `Added a device to ${args.name}` : `Added ${args.name} as ${member.role}`} (${member.paths ? `paths: ${member.paths.join(', ')}` : 'all paths'}); recipient ${request.recipient}.\n` +
-        'Commit .sentra/ and re-encrypt the files they should read (sentra encrypt FILE).\n',
+        accessChangeText(result, commitMessage),
     )
   }
 }

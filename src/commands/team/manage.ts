@@ -18,7 +18,7 @@ manifest order) whose glob matches a path applies; declaring a glob again replac
   ]
 
   static override args = {
-    glob: Args.string({ description: 'Glob of repository paths.', required: true }),
+    glob: Args.string({ description: 'Glob of repository paths.', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

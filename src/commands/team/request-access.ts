@@ -15,7 +15,7 @@ with \`sentra team add NAME\`. Use the name of an existing member to add a secon
   static override examples = [{ command: '<%= config.bin %> team request-access bob', description: 'Request to join as bob.' }]
 
   static override args = {
-    name: Args.string({ description: 'Your member name (lower case, e.g. bob).', required: true }),
+    name: Args.string({ description: 'Your member name (lower case, e.g. bob).', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

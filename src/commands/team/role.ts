@@ -2,29 +2,48 @@ import { Args, Flags } from '@oclif/core'
 import { SentraCommand } from '../../cli/base.js'
 import { VaultContext } from '../../vault/context.js'
 import type { Role } from '../../vault/manifest/entry.js'
-import { appendOperation } from '../../vault/team.js'
+import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-report.js'
+import { changeAccess } from '../../vault/access/change.js'
 
 export default class TeamRole extends SentraCommand {
   static override summary = "Change a member's role (admins only)."
   static override description = `Appends a signed set-role entry. admin: may change the team; member: reads and writes its paths;
-service: read-only (CI), never signs. The last admin cannot be demoted.`
+service: read-only (CI), never signs. The last admin cannot be demoted. Files signed by a member who
+becomes a service member are re-signed by you (a service member may not write). The change is staged
+in git; --commit commits it.`
 
   static override examples = [{ command: '<%= config.bin %> team role bob admin', description: 'Make bob an admin.' }]
 
   static override args = {
-    name: Args.string({ description: 'Member name.', required: true }),
-    role: Args.string({ description: 'New role.', required: true, options: ['admin', 'member', 'service'] }),
+    name: Args.string({ description: 'Member name.', required: true, ignoreStdin: true }),
+    role: Args.string({ description: 'New role.', required: true, options: ['admin', 'member', 'service'], ignoreStdin: true }),
   }
 
   static override flags = {
-    json: Flags.boolean({ description: 'Print the result as JSON.' }),
+    ...accessFlags,
   }
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(TeamRole)
     const ctx = new VaultContext()
-    const { chain } = await appendOperation({ repoRoot: ctx.repoRoot(), env: ctx.env, notice: ctx.notice, signer: await ctx.key() }, () => ({ type: 'set-role', name: args.name, role: args.role as Role }))
-    if (flags.json) process.stdout.write(`${JSON.stringify({ name: args.name, role: args.role, head: chain.state.head }, null, 2)}\n`)
-    else process.stdout.write(`${args.name} is now ${args.role}. Commit .sentra/team.jsonl.\n`)
+    const key = await ctx.key()
+    const commitMessage = `sentra: make ${args.name} ${args.role}`
+    const result = await changeAccess({
+      repoRoot: ctx.repoRoot(),
+      env: ctx.env,
+      notice: ctx.notice,
+      warn: ctx.warn,
+      manifestSigner: key,
+      reader: key,
+      fileSigner: key,
+      command: `sentra team role ${args.name} ${args.role}`,
+      ...(flags.commit ? { commitMessage } : {}),
+      buildOp: () => ({ type: 'set-role', name: args.name, role: args.role as Role }),
+    })
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ name: args.name, role: args.role, ...accessChangeJson(result) }, null, 2)}\n`)
+      return
+    }
+    process.stdout.write(`${args.name} is now ${args.role}.\n${accessChangeText(result, commitMessage)}`)
   }
 }

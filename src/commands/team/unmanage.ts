@@ -9,7 +9,7 @@ export default class TeamUnmanage extends SentraCommand {
   static override examples = [{ command: "<%= config.bin %> team unmanage 'certs/**'", description: 'certs/ is no longer managed.' }]
 
   static override args = {
-    glob: Args.string({ description: 'The glob of an existing rule.', required: true }),
+    glob: Args.string({ description: 'The glob of an existing rule.', required: true, ignoreStdin: true }),
   }
 
   static override flags = {

@@ -131,3 +131,23 @@ export function isAdmin(state: TeamState, signingKey: string): boolean {
   const owner = ownerOfSigningKey(state, signingKey)
   return owner !== undefined && owner.active && owner.member.role === 'admin'
 }
+
+export interface RecipientDrift {
+  /** Allowed to read the path but not a recipient. */
+  missing: string[]
+  /** Recipients no longer allowed, other than removed keys and kept one-offs. */
+  extra: string[]
+  /** Recipients that are keys removed from the team. */
+  removed: string[]
+}
+
+/** How a file's listed recipients differ from what the manifest gives its path now. */
+export function recipientDrift(state: TeamState, path: string, listed: readonly string[], oneOff: readonly string[] = []): RecipientDrift {
+  const expected = new Set(recipientsForPath(state, path).all)
+  const removed = listed.filter((recipient) => isRemovedRecipient(state, recipient))
+  return {
+    missing: [...expected].filter((recipient) => !listed.includes(recipient)).sort(),
+    extra: listed.filter((recipient) => !expected.has(recipient) && !removed.includes(recipient) && !oneOff.includes(recipient)).sort(),
+    removed,
+  }
+}

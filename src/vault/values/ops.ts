@@ -3,7 +3,7 @@ import { normalizeRepoPath } from '../encoding.js'
 import { VaultError } from '../errors.js'
 import type { KeyHandle } from '../keystore/index.js'
 import type { ManagedFormat } from '../manifest/entry.js'
-import { canWritePath, isRemovedRecipient, ownerOfSigningKey, policyForPath, recipientsForPath, type TeamState } from '../manifest/state.js'
+import { canWritePath, ownerOfSigningKey, policyForPath, recipientDrift, recipientsForPath, type TeamState } from '../manifest/state.js'
 import { isPlainValue, parseBody } from './body.js'
 import { VALUES_FORMATS, type ValuesFormat } from './metadata.js'
 import { describePath } from './value-crypto.js'
@@ -134,11 +134,7 @@ export function checkValuesFile(state: TeamState, path: string, text: string, fo
       warnings.push(`${path} lists plain keys [${meta.plain.join(', ')}] but the team policy says [${rule.plainKeys.join(', ')}]: run \`sentra encrypt ${path}\` to apply the policy`)
     }
   }
-  const listed = meta.recipients.map((entry) => entry.recipient)
-  const expected = new Set(recipientsForPath(state, path).all)
-  const removed = listed.filter((recipient) => isRemovedRecipient(state, recipient))
-  const missing = [...expected].filter((recipient) => !listed.includes(recipient))
-  const extra = listed.filter((recipient) => !expected.has(recipient) && !removed.includes(recipient))
+  const { removed, missing, extra } = recipientDrift(state, path, meta.recipients.map((entry) => entry.recipient))
   if (removed.length > 0) warnings.push(`${path} is still readable by removed key(s) ${removed.join(', ')}: rotate it (sentra encrypt ${path} gives it a fresh data key; also change the secrets at their provider)`)
   if (missing.length > 0) warnings.push(`${path} is not encrypted to ${missing.join(', ')}, whom the team gives access: run \`sentra encrypt ${path}\``)
   if (extra.length > 0) warnings.push(`${path} is encrypted to ${extra.join(', ')} beyond the team's recipients for it: run \`sentra encrypt ${path}\` (it rotates the data key)`)
