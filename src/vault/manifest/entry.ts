@@ -28,6 +28,12 @@ export type Operation =
   | { type: 'manage'; glob: string; format: ManagedFormat; plainKeys: string[] }
   | { type: 'unmanage'; glob: string }
   | { type: 'set-recovery'; recipient: string | null }
+  /**
+   * Replaces one device key of `name`: device `old` (a recipient) is removed and the request's keys
+   * are added, in one entry. Signed by an admin, or by the old device itself with `endorsement` (the
+   * old key's `sentra/v1/rekey` signature over the change, see src/vault/rekey-endorsement.ts).
+   */
+  | { type: 'rekey'; name: string; old: string; request: AccessRequest; endorsement: string | null }
 
 export type OperationType = Operation['type']
 
@@ -92,5 +98,8 @@ export function describeOperation(op: Operation): string {
       return `stop managing ${op.glob}`
     case 'set-recovery':
       return op.recipient === null ? 'remove the recovery recipient' : `set recovery recipient ${op.recipient}`
+    case 'rekey':
+      // Also used on entries not validated yet (divergence messages): tolerate a missing request.
+      return `rekey ${op.name}'s device ${op.old} -> ${(op.request as AccessRequest | undefined)?.recipient ?? '(no key)'}`
   }
 }

@@ -1,6 +1,7 @@
 import micromatch from 'micromatch'
 import { ManifestError } from '../errors.js'
 import { isX25519Recipient } from '../identity.js'
+import { verifyRekeyEndorsement } from '../rekey-endorsement.js'
 import { verifyRequest, type AccessRequest } from '../requests.js'
 import { SIGNATURE_LABELS, isSigningPublicKey, verifySignature } from '../signing.js'
 import { MANAGED_FORMATS, ROLES, describeOperation, entrySigningBytes, type Operation } from './entry.js'
@@ -42,8 +43,12 @@ export function replayManifest(lines: ParsedLine[], source = '.sentra/team.jsonl
       state = applyInit(entry.op, entry.by, parsed, at)
     } else {
       if (!state) throw new Error('unreachable')
-      checkAuthority(state, entry.by, index, at, line)
-      applyOperation(state, entry.op, index, at, line)
+      if (entry.op.type === 'rekey') {
+        applyRekey(state, entry.op, entry.by, index, at, line)
+      } else {
+        checkAuthority(state, entry.by, index, at, line)
+        applyOperation(state, entry.op, index, at, line)
+      }
     }
     state.head = parsed.hash
     state.entries.push({ seq: index, hash: parsed.hash, time: entry.time, by: entry.by, op: entry.op })
@@ -82,6 +87,44 @@ function checkAuthority(state: TeamState, by: string, index: number, at: string,
   if (owner.member.role !== 'admin') {
     throw new ManifestError(`${at}: entry #${index} is signed by ${owner.member.name}, a ${owner.member.role}, not an admin at that point`, 'not-admin', line)
   }
+}
+
+/**
+ * A rekey is the one entry a non-admin may sign: an active admin (the old key was lost; an
+ * endorsement, when present, must still verify), or the very device being replaced, when it and its
+ * member are active and the member is not a service member, with the old key's endorsement. Authority
+ * (step 4) depends on which device the entry replaces, so the device is looked up first.
+ */
+function applyRekey(state: TeamState, op: Extract<Operation, { type: 'rekey' }>, by: string, seq: number, at: string, line: number): void {
+  const owner = ownerOfSigningKey(state, by)
+  if (!owner) throw new ManifestError(`${at}: entry #${seq} is signed by a key that belongs to no team member`, 'unknown-signer', line)
+  if (!owner.active) throw new ManifestError(`${at}: entry #${seq} is signed by ${owner.member.name}, whose key was removed before it`, 'unknown-signer', line)
+  const byAdmin = owner.member.role === 'admin'
+  if (!byAdmin) {
+    if (typeof op.old !== 'string' || owner.device.recipient !== op.old || owner.member.name !== op.name) {
+      throw new ManifestError(
+        `${at}: entry #${seq} is signed by ${owner.member.name}, a ${owner.member.role}, not an admin at that point: a member may only rekey the device that signs the entry`,
+        'not-admin',
+        line,
+      )
+    }
+    if (owner.member.role === 'service') {
+      throw new ManifestError(`${at}: entry #${seq} is signed by ${owner.member.name}, a service member: service members never sign manifest entries (an admin rekeys them)`, 'not-admin', line)
+    }
+  }
+  const member = activeMember(state, checkName(op.name, at, line), at, line)
+  if (!isX25519Recipient(op.old)) invalid(at, line, 'invalid old recipient')
+  const device = member.devices.find((candidate) => candidate.recipient === op.old && candidate.removedAt === undefined)
+  if (!device) invalid(at, line, `${member.name} has no active device ${op.old}`)
+  const request = checkRequest(state, op.request, member.name, at, line)
+  if (op.endorsement !== null && typeof op.endorsement !== 'string') invalid(at, line, 'the rekey endorsement must be a signature or null')
+  if (op.endorsement === null) {
+    if (!byAdmin) invalid(at, line, `${member.name}'s own rekey carries no endorsement: the old key must sign the new one (label ${SIGNATURE_LABELS.rekey})`)
+  } else if (!verifyRekeyEndorsement(op.endorsement, state.root, member.name, device, request)) {
+    invalid(at, line, `the rekey endorsement does not verify: it was not made by ${member.name}'s old key ${op.old} for this change`)
+  }
+  device.removedAt = seq
+  member.devices.push({ recipient: request.recipient, signingKey: request.signingKey, addedAt: seq })
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
