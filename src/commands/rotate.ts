@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { SentraCommand } from '../cli/base.js'
 import { UserError } from '../cli/errors.js'
-import { accessChangeJson, accessChangeText, accessFlags } from '../cli/access-report.js'
-import { changeAccess } from '../vault/access/change.js'
+import { accessChangeJson, accessChangeText, accessFlags, runAccessChange } from '../cli/access-change.js'
 import { VaultContext } from '../vault/context.js'
 import { normalizeRepoPath } from '../vault/encoding.js'
 import { AGE_SUFFIX } from '../vault/whole-file.js'
@@ -48,19 +47,7 @@ it); an interrupted run is completed by running the same command again.`
     const key = await ctx.key()
     const command = `sentra rotate${paths.length > 0 ? ` ${paths.join(' ')}` : ''}`
     const commitMessage = `sentra: rotate the data keys of ${paths.length > 0 ? paths.join(', ') : 'every encrypted file'}`
-    const result = await changeAccess({
-      repoRoot,
-      env: ctx.env,
-      notice: ctx.notice,
-      warn: ctx.warn,
-      manifestSigner: key,
-      reader: key,
-      fileSigner: key,
-      command,
-      forceRotate: 'all',
-      ...(paths.length > 0 ? { paths } : {}),
-      ...(flags.commit ? { commitMessage } : {}),
-    })
+    const result = await runAccessChange(ctx, key, { command, commitMessage, commit: flags.commit, forceRotate: 'all', ...(paths.length > 0 ? { paths } : {}) })
     if (!result.resumed && result.files.length === 0) throw new UserError(`no encrypted file ${paths.length > 0 ? `under ${paths.join(', ')}` : 'in this repository'}`)
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(accessChangeJson(result), null, 2)}\n`)

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { changeAccess, type AccessChangeResult } from './access/change.js'
+import { changeAccess, type AccessChangeResult, type ChangeContext } from './access/change.js'
 import { pendingChange } from './access/journal.js'
 import { agentStatus, stopAgent } from './agent/client.js'
 import { decryptAge, encryptToRecipients } from './age.js'
@@ -203,11 +203,7 @@ export async function stopAgentHolding(recipient: string, env: NodeJS.ProcessEnv
 /** The command as the journal records it: re-running it finishes an interrupted rekey. */
 export const SELF_REKEY_COMMAND = 'sentra team rekey'
 
-export interface SelfRekeyOptions {
-  repoRoot: string
-  env: NodeJS.ProcessEnv
-  notice: (message: string) => void
-  warn: (message: string) => void
+export interface SelfRekeyOptions extends ChangeContext {
   passphrases: PassphraseReader
   /** This device's current key (old): signs the entry and the endorsement, and reads the files. */
   oldKey: KeyHandle
@@ -453,11 +449,7 @@ function identityFileRecipient(path: string): string | undefined {
   }
 }
 
-export interface AdminRekeyOptions {
-  repoRoot: string
-  env: NodeJS.ProcessEnv
-  notice: (message: string) => void
-  warn: (message: string) => void
+export interface AdminRekeyOptions extends ChangeContext {
   /** The admin's key: signs the entry, reads and re-signs the files. */
   key: KeyHandle
   /** The member whose key is replaced; their new key's request is `.sentra/requests/NAME.json`. */

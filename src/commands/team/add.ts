@@ -5,8 +5,7 @@ import { UserError } from '../../cli/errors.js'
 import { VaultContext } from '../../vault/context.js'
 import type { Role } from '../../vault/manifest/entry.js'
 import { readRequestFile, requestPath } from '../../vault/requests.js'
-import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-report.js'
-import { changeAccess } from '../../vault/access/change.js'
+import { accessFlags, printAccessChange, runAccessChange } from '../../cli/access-change.js'
 import { normalizeRepoPath } from '../../vault/encoding.js'
 import { relative } from 'node:path'
 
@@ -53,17 +52,11 @@ never signs). --paths limits which repository paths the member can read and writ
     const key = await ctx.key()
     const requestFile = normalizeRepoPath(relative(repoRoot, path))
     const commitMessage = `sentra: ${flags.device ? `add a device of ${args.name}` : `add ${args.name}`} and share the files in their scope`
-    const result = await changeAccess({
-      repoRoot,
-      env: ctx.env,
-      notice: ctx.notice,
-      warn: ctx.warn,
-      manifestSigner: key,
-      reader: key,
-      fileSigner: key,
+    const result = await runAccessChange(ctx, key, {
       command: `sentra team add ${args.name}${flags.device ? ' --device' : ''}`,
+      commitMessage,
+      commit: flags.commit,
       ...(flags.request ? {} : { removeFiles: [requestFile] }),
-      ...(flags.commit ? { commitMessage } : {}),
       buildOp: (state) => {
         if (request.team !== state.root) throw new UserError(`the request was made for another team (root ${request.team.slice(0, 16)}…, this team is ${state.root.slice(0, 16)}…)`)
         if (flags.device) return { type: 'add-device', name: args.name, request }
@@ -74,13 +67,11 @@ never signs). --paths limits which repository paths the member can read and writ
       },
     })
     const member = result.after.members.get(args.name)!
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ name: member.name, role: member.role, paths: member.paths, recipient: request.recipient, signingKey: request.signingKey, ...accessChangeJson(result) }, null, 2)}\n`)
-      return
-    }
-    process.stdout.write(
-      `${flags.device ? `Added a device to ${args.name}` : `Added ${args.name} as ${member.role}`} (${member.paths ? `paths: ${member.paths.join(', ')}` : 'all paths'}); recipient ${request.recipient}.\n` +
-        accessChangeText(result, commitMessage),
-    )
+    printAccessChange(result, {
+      json: flags.json,
+      commitMessage,
+      headline: `${flags.device ? `Added a device to ${args.name}` : `Added ${args.name} as ${member.role}`} (${member.paths ? `paths: ${member.paths.join(', ')}` : 'all paths'}); recipient ${request.recipient}.`,
+      data: { name: member.name, role: member.role, paths: member.paths, recipient: request.recipient, signingKey: request.signingKey },
+    })
   }
 }

@@ -3,8 +3,7 @@ import { SentraCommand } from '../../cli/base.js'
 import { UserError } from '../../cli/errors.js'
 import { VaultContext } from '../../vault/context.js'
 import { assertRecipient } from '../../vault/identity.js'
-import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-report.js'
-import { changeAccess } from '../../vault/access/change.js'
+import { accessFlags, printAccessChange, runAccessChange } from '../../cli/access-change.js'
 
 export default class TeamRecovery extends SentraCommand {
   static override summary = 'Set or clear the recovery recipient: an offline break-glass key every file is also encrypted to (admins only).'
@@ -34,24 +33,8 @@ decrypt every encrypted file. The change is staged in git; --commit commits it.`
     if (flags.clear === (args.recipient !== undefined)) throw new UserError('give either a recipient (age1…) or --clear')
     const recipient = args.recipient ? assertRecipient(args.recipient) : null
     const ctx = new VaultContext()
-    const key = await ctx.key()
     const commitMessage = `sentra: ${recipient ? 'set the recovery recipient' : 'remove the recovery recipient'}`
-    const result = await changeAccess({
-      repoRoot: ctx.repoRoot(),
-      env: ctx.env,
-      notice: ctx.notice,
-      warn: ctx.warn,
-      manifestSigner: key,
-      reader: key,
-      fileSigner: key,
-      command: `sentra team recovery ${recipient ?? '--clear'}`,
-      ...(flags.commit ? { commitMessage } : {}),
-      buildOp: () => ({ type: 'set-recovery', recipient }),
-    })
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ recovery: recipient, ...accessChangeJson(result) }, null, 2)}\n`)
-      return
-    }
-    process.stdout.write(`${recipient ? `Recovery recipient set to ${recipient}` : 'Recovery recipient removed'}.\n${accessChangeText(result, commitMessage)}`)
+    const result = await runAccessChange(ctx, await ctx.key(), { command: `sentra team recovery ${recipient ?? '--clear'}`, commitMessage, commit: flags.commit, buildOp: () => ({ type: 'set-recovery', recipient }) })
+    printAccessChange(result, { json: flags.json, commitMessage, headline: `${recipient ? `Recovery recipient set to ${recipient}` : 'Recovery recipient removed'}.`, data: { recovery: recipient } })
   }
 }

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { resolve } from 'node:path'
 import { SentraCommand } from '../../cli/base.js'
 import { UserError } from '../../cli/errors.js'
-import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-report.js'
+import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-change.js'
 import { VaultContext } from '../../vault/context.js'
 import { rekeyByAdmin, rekeySelf, selfRekeyCommitMessage, type SelfRekeyResult } from '../../vault/rekey.js'
 

@@ -1,8 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { SentraCommand } from '../../cli/base.js'
 import { UserError } from '../../cli/errors.js'
-import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-report.js'
-import { changeAccess } from '../../vault/access/change.js'
+import { accessChangeJson, accessChangeText, accessFlags, runAccessChange } from '../../cli/access-change.js'
 import { exposureReport, renderExposureText } from '../../vault/access/exposure.js'
 import { VaultContext } from '../../vault/context.js'
 import { activeDevices, type TeamState } from '../../vault/manifest/state.js'
@@ -53,16 +52,10 @@ the same command again; it never leaves a half-rotated tree.
     const subject = flags.device ? `${args.name}'s device ${flags.device}` : args.name
     const commitMessage = `sentra: remove ${subject} and rotate what they could read`
     let removed: string[] = []
-    const result = await changeAccess({
-      repoRoot,
-      env: ctx.env,
-      notice: ctx.notice,
-      warn: ctx.warn,
-      manifestSigner: key,
-      reader: key,
-      fileSigner: key,
+    const result = await runAccessChange(ctx, key, {
       command,
-      ...(flags.commit ? { commitMessage } : {}),
+      commitMessage,
+      commit: flags.commit,
       buildOp: (state) => {
         removed = removedKeys(state, args.name, flags.device)
         return flags.device ? { type: 'remove-device', name: args.name, recipient: flags.device } : { type: 'remove-member', name: args.name }

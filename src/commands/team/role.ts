@@ -2,8 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { SentraCommand } from '../../cli/base.js'
 import { VaultContext } from '../../vault/context.js'
 import type { Role } from '../../vault/manifest/entry.js'
-import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-report.js'
-import { changeAccess } from '../../vault/access/change.js'
+import { accessFlags, printAccessChange, runAccessChange } from '../../cli/access-change.js'
 
 export default class TeamRole extends SentraCommand {
   static override summary = "Change a member's role (admins only)."
@@ -26,24 +25,8 @@ in git; --commit commits it.`
   async run(): Promise<void> {
     const { args, flags } = await this.parse(TeamRole)
     const ctx = new VaultContext()
-    const key = await ctx.key()
     const commitMessage = `sentra: make ${args.name} ${args.role}`
-    const result = await changeAccess({
-      repoRoot: ctx.repoRoot(),
-      env: ctx.env,
-      notice: ctx.notice,
-      warn: ctx.warn,
-      manifestSigner: key,
-      reader: key,
-      fileSigner: key,
-      command: `sentra team role ${args.name} ${args.role}`,
-      ...(flags.commit ? { commitMessage } : {}),
-      buildOp: () => ({ type: 'set-role', name: args.name, role: args.role as Role }),
-    })
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ name: args.name, role: args.role, ...accessChangeJson(result) }, null, 2)}\n`)
-      return
-    }
-    process.stdout.write(`${args.name} is now ${args.role}.\n${accessChangeText(result, commitMessage)}`)
+    const result = await runAccessChange(ctx, await ctx.key(), { command: `sentra team role ${args.name} ${args.role}`, commitMessage, commit: flags.commit, buildOp: () => ({ type: 'set-role', name: args.name, role: args.role as Role }) })
+    printAccessChange(result, { json: flags.json, commitMessage, headline: `${args.name} is now ${args.role}.`, data: { name: args.name, role: args.role } })
   }
 }

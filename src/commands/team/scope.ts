@@ -2,8 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { SentraCommand } from '../../cli/base.js'
 import { UserError } from '../../cli/errors.js'
 import { VaultContext } from '../../vault/context.js'
-import { accessChangeJson, accessChangeText, accessFlags } from '../../cli/access-report.js'
-import { changeAccess } from '../../vault/access/change.js'
+import { accessFlags, printAccessChange, runAccessChange } from '../../cli/access-change.js'
 
 export default class TeamScope extends SentraCommand {
   static override summary = 'Change which paths a member may read and write (admins only).'
@@ -33,24 +32,8 @@ staged in git; --commit commits it.`
     if (!flags.all && !(flags.paths && flags.paths.length > 0)) throw new UserError('give --paths GLOB (repeatable) or --all')
     const ctx = new VaultContext()
     const paths = flags.all ? null : flags.paths!
-    const key = await ctx.key()
     const commitMessage = `sentra: give ${args.name} ${paths ? `paths ${paths.join(', ')}` : 'all paths'}`
-    const result = await changeAccess({
-      repoRoot: ctx.repoRoot(),
-      env: ctx.env,
-      notice: ctx.notice,
-      warn: ctx.warn,
-      manifestSigner: key,
-      reader: key,
-      fileSigner: key,
-      command: `sentra team scope ${args.name} ${paths ? paths.map((glob) => `--paths ${glob}`).join(' ') : '--all'}`,
-      ...(flags.commit ? { commitMessage } : {}),
-      buildOp: () => ({ type: 'set-paths', name: args.name, paths }),
-    })
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ name: args.name, paths, ...accessChangeJson(result) }, null, 2)}\n`)
-      return
-    }
-    process.stdout.write(`${args.name} now has ${paths ? `paths ${paths.join(', ')}` : 'all paths'}.\n${accessChangeText(result, commitMessage)}`)
+    const result = await runAccessChange(ctx, await ctx.key(), { command: `sentra team scope ${args.name} ${paths ? paths.map((glob) => `--paths ${glob}`).join(' ') : '--all'}`, commitMessage, commit: flags.commit, buildOp: () => ({ type: 'set-paths', name: args.name, paths }) })
+    printAccessChange(result, { json: flags.json, commitMessage, headline: `${args.name} now has ${paths ? `paths ${paths.join(', ')}` : 'all paths'}.`, data: { name: args.name, paths } })
   }
 }

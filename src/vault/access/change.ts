@@ -16,11 +16,15 @@ import { listEncryptedFiles, type EncryptedFile } from './files.js'
 import { commitChange, recoverPendingChange, type StagedWrite } from './journal.js'
 import { blockers, planFiles, whoCanFinish, type FileAction, type FilePlan } from './plan.js'
 
-export interface AccessChangeOptions {
+/** Where a change happens and how it talks to the user. */
+export interface ChangeContext {
   repoRoot: string
   env: NodeJS.ProcessEnv
   notice: (message: string) => void
   warn: (message: string) => void
+}
+
+export interface AccessChangeOptions extends ChangeContext {
   /** Signs the manifest entry: an admin's key (for a self rekey, the member's old key). */
   manifestSigner: Signer
   /** Unwraps data keys and decrypts whole files: usually the same key. */

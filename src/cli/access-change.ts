@@ -1,5 +1,7 @@
 import { Flags } from '@oclif/core'
-import { recipientName, type AccessChangeResult } from '../vault/access/change.js'
+import { changeAccess, recipientName, type AccessChangeOptions, type AccessChangeResult } from '../vault/access/change.js'
+import type { VaultContext } from '../vault/context.js'
+import type { KeyHandle } from '../vault/keystore/index.js'
 
 /** Flags every access-changing command shares. */
 export const accessFlags = {
@@ -49,4 +51,35 @@ export function accessChangeJson(result: AccessChangeResult): Record<string, unk
     staged: result.staged,
     committed: result.committed ?? null,
   }
+}
+
+export type AccessChangeSpec = Omit<AccessChangeOptions, 'repoRoot' | 'env' | 'notice' | 'warn' | 'manifestSigner' | 'reader' | 'fileSigner' | 'commitMessage'> & {
+  commitMessage: string
+  /** --commit */
+  commit: boolean | undefined
+}
+
+/** An access change made entirely with this device's key: it signs the entry, reads and signs the files. */
+export function runAccessChange(ctx: VaultContext, key: KeyHandle, spec: AccessChangeSpec): Promise<AccessChangeResult> {
+  const { commit, commitMessage, ...rest } = spec
+  return changeAccess({
+    repoRoot: ctx.repoRoot(),
+    env: ctx.env,
+    notice: ctx.notice,
+    warn: ctx.warn,
+    manifestSigner: key,
+    reader: key,
+    fileSigner: key,
+    ...rest,
+    ...(commit ? { commitMessage } : {}),
+  })
+}
+
+/** Prints a change: JSON (the command's own fields first), or its headline and the files. */
+export function printAccessChange(result: AccessChangeResult, options: { json: boolean | undefined; commitMessage: string; headline: string; data: Record<string, unknown> }): void {
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ...options.data, ...accessChangeJson(result) }, null, 2)}\n`)
+    return
+  }
+  process.stdout.write(`${options.headline === '' ? '' : `${options.headline}\n`}${accessChangeText(result, options.commitMessage)}`)
 }
