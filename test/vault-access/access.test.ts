@@ -183,9 +183,13 @@ describe('remove', { timeout: 180_000 }, () => {
       ['certs/x.p12.age', 'rotate'],
     ])
     expect(metadataCommit(repo, 'config/app.yaml')).toBe(commitYaml)
+    // What carol read in the files that left her scope is reported, and only those files.
+    expect(narrowed.exposure.files.map((file: { path: string }) => file.path)).toEqual(['.env.production', 'certs/x.p12.age'])
+    expect(narrowed.exposure.summary.mustChange).toBe(4)
     expect(await canRead(carol, repo)).toEqual([false, true, false])
     const widened = JSON.parse(ok(run(alice, repo, ['team', 'scope', 'carol', '--all', '--json'])).stdout)
     expect(widened.files.map((file: { action: string }) => file.action)).toEqual(['rewrap', 'rewrap'])
+    expect(widened.exposure).toBeUndefined()
     expect(await canRead(carol, repo)).toEqual([true, true, true])
   })
 })
