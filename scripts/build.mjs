@@ -3,7 +3,7 @@
 // loading patterns and config costs no schema compilation at run time.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Ajv from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
@@ -90,13 +90,63 @@ const bundled = await build({
 // one, created on first call so that the clean-commit path does not pay for createRequire.
 const requireBanner =
   "import { createRequire as __sentraCreateRequire } from 'node:module'; let __sentraRequire; const require = (id) => (__sentraRequire ??= __sentraCreateRequire(import.meta.url))(id);\n"
-mkdirSync(join(root, 'dist/guard'), { recursive: true })
-for (const file of bundled.outputFiles) {
-  // Written aside and renamed: a guard running during the build reads an old file or a new one, whole.
-  writeFileSync(`${file.path}.tmp`, file.text.includes('Dynamic require of') ? requireBanner + file.text : file.text)
-  renameSync(`${file.path}.tmp`, file.path)
+/**
+ * Writes a bundle's files into `dir`. Each is written aside and renamed: a command running during the
+ * build reads an old file or a new one, whole. Chunks of earlier builds (names carry a content hash)
+ * are removed only then, so that a command run during the build never finds its files gone.
+ */
+function writeBundle(outputFiles, dir) {
+  mkdirSync(dir, { recursive: true })
+  for (const file of outputFiles) {
+    writeFileSync(`${file.path}.tmp`, file.text.includes('Dynamic require of') ? requireBanner + file.text : file.text)
+    renameSync(`${file.path}.tmp`, file.path)
+  }
+  const current = new Set(outputFiles.map((file) => basename(file.path)))
+  for (const name of readdirSync(dir)) if (!current.has(name)) rmSync(join(dir, name), { force: true })
 }
-// Chunks of earlier builds (names carry a content hash) are removed only now, so that a guard run
-// during the build never finds its files gone.
-const current = new Set(bundled.outputFiles.map((file) => basename(file.path)))
-for (const name of readdirSync(join(root, 'dist/guard'))) if (!current.has(name)) rmSync(join(root, 'dist/guard', name), { force: true })
+writeBundle(bundled.outputFiles, join(root, 'dist/guard'))
+
+// The scan's fast entry (src/fast/scan.ts), bundled the same way: `sentra scan` in CI is mostly
+// start-up. Modules find files relative to themselves (`new URL('./worker.js', import.meta.url)`: the
+// worker threads, the pattern library, package.json); in the bundle those URLs are rewritten relative
+// to dist/scan-entry/, so the worker pool starts dist/scan/worker.js as the unbundled scan does.
+// oclif stays out: only the git-sourced scans load it (src/cli/git-scan.ts declares oclif flags).
+const scanOutDir = join(root, 'dist/scan-entry')
+const relocateUrls = {
+  name: 'relocate-module-urls',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, (args) => {
+      if (!args.path.startsWith(join(root, 'dist') + sep)) return undefined
+      const text = readFileSync(args.path, 'utf8')
+      if (!text.includes('import.meta.url')) return undefined
+      let rewritten = 0
+      const contents = text.replace(/new URL\((['"])(\.{1,2}\/[^'"]*)\1,\s*import\.meta\.url\)/g, (_, quote, target) => {
+        rewritten++
+        let moved = relative(scanOutDir, resolve(dirname(args.path), target)).split(sep).join('/')
+        if (target.endsWith('/')) moved += '/'
+        if (!moved.startsWith('.')) moved = `./${moved}`
+        return `new URL(${JSON.stringify(moved)}, import.meta.url)`
+      })
+      // Any other use of import.meta.url would silently point into dist/scan-entry/.
+      if (rewritten !== text.split('import.meta.url').length - 1) throw new Error(`${args.path}: import.meta.url used other than in new URL('./relative', import.meta.url)`)
+      return { contents, loader: 'js', resolveDir: dirname(args.path) }
+    })
+  },
+}
+const scanBundle = await build({
+  plugins: [inlineVersion, lazyBuiltins, relocateUrls],
+  entryPoints: { scan: join(root, 'dist/fast/scan.js') },
+  outdir: scanOutDir,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunk-[hash]',
+  external: ['@oclif/core'],
+  bundle: true,
+  splitting: true,
+  minify: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  write: false,
+})
+writeBundle(scanBundle.outputFiles, scanOutDir)

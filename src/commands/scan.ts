@@ -1,16 +1,13 @@
 import { Args, Flags } from '@oclif/core'
-import { readFileSync } from 'node:fs'
 import { SentraCommand } from '../cli/base.js'
-import { EXIT_FINDINGS, EXIT_OK, UserError } from '../cli/errors.js'
-import { useColor, writeFileAtomic } from '../cli/output.js'
-import { loadConfigFile } from '../config/config.js'
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/index.js'
-import { createScanContext } from '../scan/context.js'
-import { scanPaths, scanText } from '../scan/scan-paths.js'
-import { SEVERITIES, type Severity } from '../scan/rule.js'
-import { applyPolicy } from '../suppress/index.js'
-import { GIT_SCAN_FLAGS, runGitScan } from '../cli/git-scan.js'
+import { runScan } from '../cli/scan-run.js'
+import { REPORT_FORMATS } from '../report/index.js'
+import { SEVERITIES } from '../scan/rule.js'
+import { GIT_SCAN_FLAGS } from '../cli/git-scan.js'
 
+// The body is runScan (src/cli/scan-run.ts), shared with the fast entry src/fast/scan.ts, which parses
+// these flags without oclif: its flag table (src/fast/scan-args.ts) is checked against this one by
+// test/cli/scan-fast.test.ts. A flag added here must be added there.
 export default class Scan extends SentraCommand {
   static override summary = 'Scan files, directories or stdin for secrets.'
   static override description = `Scans the given paths (default: the current directory). Inside a git repository the file list
@@ -65,40 +62,6 @@ Exit codes: 0 no findings, 1 findings (with --fail-on: findings at or above that
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Scan)
-    const format: ReportFormat = flags.json ? 'json' : (flags.format as ReportFormat)
-    const cwd = process.cwd()
-    const config = flags.config ? loadConfigFile(flags.config) : undefined
-    const ctx = createScanContext(cwd, config ? { config } : {})
-    const paths = (argv as string[]).length > 0 ? (argv as string[]) : ['.']
-    if (flags.stdin && (argv as string[]).length > 0) throw new UserError('give either paths or --stdin, not both')
-    const fromGit = await runGitScan(ctx, flags, {
-      cwd, paths: argv as string[], noRedact: !flags.redact, includeFixtures: flags['include-fixtures'],
-      progress: format === 'text' && !flags.output, ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
-    })
-    const report = fromGit ?? (flags.stdin
-      ? scanText(ctx, readFileSync(0, 'utf8'), flags['stdin-filename'] ?? 'stdin', !flags.redact)
-      : await scanPaths(ctx, {
-          paths,
-          cwd,
-          noRedact: !flags.redact,
-          includeFixtures: flags['include-fixtures'],
-          ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
-        }))
-    const failOn = flags['fail-on'] as Severity | undefined
-    const outcome = applyPolicy(report, {
-      root: ctx.baseDir,
-      cwd,
-      ...(flags.baseline !== undefined ? { baseline: flags.baseline } : {}),
-      ...(failOn ? { failOn } : {}),
-      reportUnusedIgnores: flags['report-unused-ignores'],
-    })
-    const output = renderReport(outcome.report, format, {
-      color: flags.output ? false : useColor(flags.color),
-      verbose: flags.verbose,
-      context: 'scan',
-    }, failOn ? { failOn } : {})
-    if (flags.output) writeFileAtomic(flags.output, output)
-    else process.stdout.write(output)
-    this.exit(outcome.fails ? EXIT_FINDINGS : EXIT_OK)
+    this.exit(await runScan(flags, argv as string[]))
   }
 }
