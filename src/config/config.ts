@@ -37,13 +37,19 @@ export function validateConfig(doc: unknown, source: string): SentraConfig {
   return doc as SentraConfig
 }
 
-/** Reads the config at `file`; a missing file is an empty config, a broken one an error. */
-export function loadConfigFile(file: string, source = file): SentraConfig {
+/**
+ * Reads the config at `file`. A missing file is an error (a config named with --config must exist),
+ * unless `missingIsEmpty` (a target that an import creates); a broken one is always an error.
+ */
+export function loadConfigFile(file: string, source = file, options: { missingIsEmpty?: boolean } = {}): SentraConfig {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (options.missingIsEmpty) return {}
+      throw new ConfigError(`${source}: no such config file`)
+    }
     throw new ConfigError(`${source}: cannot read: ${(error as Error).message}`)
   }
   let doc: unknown

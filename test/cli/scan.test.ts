@@ -70,6 +70,14 @@ describe('sentra scan', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('exits 2 when the config named with --config does not exist, on both entry paths', () => {
+    for (const fast of ['1', '0']) {
+      const result = sentra(['scan', '--config', 'missing.json', '.'], { cwd: repo, env: { SENTRA_FAST_SCAN: fast } })
+      expect(result.status, `SENTRA_FAST_SCAN=${fast}`).toBe(2)
+      expect(result.stderr).toBe('sentra: error: missing.json: no such config file\n')
+    }
+  })
+
   it('scans an explicitly named ignored file', () => {
     expect(sentra(['scan', 'ignored/leak.txt'], { cwd: repo }).status).toBe(1)
   })

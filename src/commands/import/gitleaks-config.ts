@@ -51,7 +51,7 @@ file-name-only rules, \\C) is listed. Existing settings are kept; running it twi
     const root = findRepoRoot(cwd) ?? cwd
     const target = flags.config ? (isAbsolute(flags.config) ? flags.config : resolve(cwd, flags.config)) : join(root, CONFIG_PATH)
     const shown = relative(cwd, target) || target
-    const existing = loadConfigFile(target, shown)
+    const existing = loadConfigFile(target, shown, { missingIsEmpty: true })
     // Only the library's ids: a custom rule the config already has with an imported id is the same
     // rule imported before, and the merge keeps it rather than renaming the new one.
     const knownRuleIds = new Set(loadPatternDir().map((rule) => rule.spec.id))
