@@ -103,7 +103,7 @@ describe('sentra scan: the fast entry and the oclif command agree', () => {
     }),
     'src/app.js': `const config = {\n  token: "${secret}",\n}\n`,
     'clean.txt': 'nothing to see\n',
-    '.sentraignore': 'demo-token:0f1e2d3c4b5a6978  # matches nothing: stale\n',
+    '.sentraignore': 'demo-token:aaaaaaaaaaaaaaaa  # matches nothing: stale\n',
     'broken.json': '{ "version": 1,\n',
     'fixtures/sample.env': `TOKEN=${secret}\n`,
     'image.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]),
