@@ -19,9 +19,17 @@ export type EncryptedKind = 'sops' | 'sentra' | 'age'
 
 export function detectEncrypted(text: string): EncryptedKind | undefined {
   if (text.startsWith('-----BEGIN AGE ENCRYPTED FILE-----') || text.startsWith('age-encryption.org/v1\n')) return 'age'
+  // One pass over an ordinary file, not one per format.
+  if (!text.includes('ENC[')) return undefined
   if (text.includes('ENC[AES256_GCM,') && SOPS_MARKERS.some((marker) => marker.test(text))) return 'sops'
   if (text.includes('ENC[sentra:v1,') && SENTRA_MARKERS.some((marker) => marker.test(text))) return 'sentra'
   return undefined
+}
+
+/** False only when `detectEncrypted` is sure to find nothing in the UTF-8 decoding of these bytes. */
+export function mayBeEncrypted(bytes: Buffer): boolean {
+  const head = bytes.toString('latin1', 0, 34)
+  return head.startsWith('-----BEGIN AGE ') || head.startsWith('age-encryption.org/v1') || bytes.indexOf('ENC[') !== -1
 }
 
 /** Returns the text with ciphertext blanked, or the text unchanged when it is not an encrypted file. */

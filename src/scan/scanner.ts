@@ -1,7 +1,7 @@
 import type { Finding, Notice } from './finding.js'
 import type { RuleSet } from './ruleset.js'
 import { allowedInline } from './inline-allow.js'
-import { detectEncrypted, maskEncrypted } from './encrypted.js'
+import { detectEncrypted, maskEncrypted, mayBeEncrypted } from './encrypted.js'
 import { fingerprint } from './fingerprint.js'
 import { matchRule, type RawMatch } from './match.js'
 import { redact } from './redact.js'
@@ -50,10 +50,27 @@ export class Scanner {
   /** Scans file bytes: binary files are skipped with a notice, text is decoded as UTF-8 (lossy). */
   scanBytes(bytes: Uint8Array, file: string): TextScanResult {
     if (looksBinary(bytes)) return { findings: [], notices: [{ file, kind: 'binary', message: 'binary file skipped' }] }
-    return this.scanText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), file)
+    // The prefilter runs on the bytes first (same result as on the text, see KeywordAutomaton): most
+    // files of ordinary code hold no keyword at all and are then never decoded.
+    const hits = this.hits
+    hits.fill(0)
+    const found = this.ruleSet.automaton.scanBytes(bytes, hits)
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    // Still decoded: possibly encrypted files (reported as such), and files long enough for the
+    // long-line cap (reported when it cuts a line).
+    if (found === 0 && bytes.length <= LONG_LINE_CAP && !mayBeEncrypted(buffer)) return { findings: [], notices: [] }
+    return this.scanDecoded(buffer.toString('utf8'), file, found > 0)
   }
 
   scanText(input: string, file: string): TextScanResult {
+    return this.scanDecoded(input, file, false)
+  }
+
+  /**
+   * `prefiltered`: `this.hits` already holds the prefilter's verdict on the whole undecoded text,
+   * valid when the text is scanned as one piece and unmasked.
+   */
+  private scanDecoded(input: string, file: string, prefiltered: boolean): TextScanResult {
     const notices: Notice[] = []
     const encrypted = detectEncrypted(input)
     const text = encrypted ? maskEncrypted(input, encrypted) : input
@@ -61,8 +78,10 @@ export class Scanner {
     const seen = new Set<string>()
     let starts: number[] | undefined
     for (const segment of this.segments(text, file, notices)) {
-      const chunk = segment.start === 0 && segment.end === text.length ? text : text.slice(segment.start, segment.end)
-      for (const raw of this.matchChunk(chunk, file)) {
+      const whole = segment.start === 0 && segment.end === text.length
+      const chunk = whole ? text : text.slice(segment.start, segment.end)
+      const hitsReady = prefiltered && whole && !encrypted
+      for (const raw of this.matchChunk(chunk, file, hitsReady)) {
         const secretStart = segment.start + raw.secretStart
         const key = `${raw.rule.index}:${secretStart}`
         if (seen.has(key)) continue
@@ -97,10 +116,12 @@ export class Scanner {
   }
 
   /** Runs the prefilter over a chunk and then only the regexes of the rules it selected. */
-  private matchChunk(chunk: string, file: string): RawMatch[] {
+  private matchChunk(chunk: string, file: string, hitsReady: boolean): RawMatch[] {
     const hits = this.hits
-    hits.fill(0)
-    if (this.ruleSet.automaton.scan(chunk, hits) === 0) return []
+    if (!hitsReady) {
+      hits.fill(0)
+      if (this.ruleSet.automaton.scan(chunk, hits) === 0) return []
+    }
     const out: RawMatch[] = []
     for (const rule of this.ruleSet.rules) {
       if (hits[rule.index] === 0 || !this.ruleSet.appliesTo(rule, file)) continue

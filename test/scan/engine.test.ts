@@ -44,6 +44,26 @@ describe('keyword automaton', () => {
       keywords.forEach((words, i) => expect(hits[i], `${JSON.stringify(text)} rule ${i}`).toBe(words.some((w) => lower.includes(w)) ? 1 : 0))
     }
   })
+
+  it('finds the same keywords in UTF-8 bytes, invalid sequences included, as in their decoding', () => {
+    const keywords = [['ab'], ['abc', 'zz'], ['bca'], ['c_d'], ['xyz', 'yz!']]
+    const automaton = new KeywordAutomaton(keywords)
+    // UTF-8 text, and raw bytes that are invalid UTF-8 (lone lead, truncated and stray continuation bytes).
+    const pieces = [
+      ...['a', 'b', 'c', 'A', 'B', 'C', 'd', 'x', 'y', 'z', 'Z', '_', '!', ' ', '\n', 'é', '€', '😀'].map((text) => Buffer.from(text)),
+      ...[[0xff], [0xc3], [0xe2, 0x82], [0x80]].map((bytes) => Buffer.from(bytes)),
+    ]
+    for (let seed = 1; seed < 600; seed++) {
+      const picks = fakeChars('0123456789abcdefghijklmnopqrstuv', 1 + (seed % 40), seed)
+      const bytes = Buffer.concat([...picks].map((p) => pieces[parseInt(p, 32) % pieces.length]!))
+      const fromText = new Uint8Array(keywords.length)
+      const fromBytes = new Uint8Array(keywords.length)
+      const found = automaton.scanBytes(bytes, fromBytes)
+      automaton.scan(bytes.toString('utf8'), fromText)
+      expect([...fromBytes], JSON.stringify(bytes.toString('latin1'))).toEqual([...fromText])
+      expect(found).toBe(fromBytes.reduce((n, hit) => n + hit, 0))
+    }
+  })
 })
 
 describe('scanner', () => {
@@ -139,6 +159,15 @@ describe('scanner', () => {
     const result = scanner().scanText(text, 'secrets.enc.yaml')
     expect(result.encrypted).toBe('sops')
     expect(result.findings.map((f) => f.line)).toEqual([2])
+  })
+
+  it('still recognises encrypted files that hold no keyword at all (read as bytes)', () => {
+    const enc = `ENC[AES256_GCM,data:${fakeChars('ABCDEFabcdef0123456789+/', 40, 9)}=,iv:${fakeChars('ABCDEFabcdef0123456789', 43, 2)}=,tag:${fakeChars('ABCDEFabcdef0123456789', 22, 3)}==,type:str]`
+    const sops = scanner().scanBytes(Buffer.from(`name: ${enc}\nsops:\n    version: 3.9.0\n`), 'plain.enc.yaml')
+    expect(sops).toEqual({ findings: [], notices: [], encrypted: 'sops' })
+    const age = scanner().scanBytes(Buffer.from(`age-encryption.org/v1\n-> X25519 ${fakeChars('ABCDEFabcdef0123456789', 43, 4)}\n`), 'x.age')
+    expect(age.encrypted).toBe('age')
+    expect(scanner().scanBytes(Buffer.from('name: plain\n'), 'plain.yaml')).toEqual({ findings: [], notices: [] })
   })
 })
 
