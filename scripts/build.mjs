@@ -71,10 +71,9 @@ const lazyBuiltins = {
     })
   },
 }
-const bundled = await build({
-  plugins: [inlineVersion, lazyBuiltins],
-  entryPoints: { guard: join(root, 'dist/fast/guard.js') },
-  outdir: join(root, 'dist/guard'),
+// Both fast entries (guard, scan) are bundled the same way: minified ESM chunks, nothing written
+// until the files are post-processed by writeBundle.
+const bundleOptions = {
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunk-[hash]',
   bundle: true,
@@ -85,6 +84,12 @@ const bundled = await build({
   target: 'node20',
   logLevel: 'warning',
   write: false,
+}
+const bundled = await build({
+  ...bundleOptions,
+  plugins: [inlineVersion, lazyBuiltins],
+  entryPoints: { guard: join(root, 'dist/fast/guard.js') },
+  outdir: join(root, 'dist/guard'),
 })
 // CommonJS dependencies (micromatch) call require(): the chunk holding esbuild's require shim gets
 // one, created on first call so that the clean-commit path does not pay for createRequire.
@@ -134,19 +139,10 @@ const relocateUrls = {
   },
 }
 const scanBundle = await build({
+  ...bundleOptions,
   plugins: [inlineVersion, lazyBuiltins, relocateUrls],
   entryPoints: { scan: join(root, 'dist/fast/scan.js') },
   outdir: scanOutDir,
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunk-[hash]',
   external: ['@oclif/core'],
-  bundle: true,
-  splitting: true,
-  minify: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-  write: false,
 })
 writeBundle(scanBundle.outputFiles, scanOutDir)
