@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { VaultError } from '../errors.js'
@@ -67,13 +67,25 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 /** Runs the command; resolves with its exit code or the signal that ended it. Signals sentra receives go to the child. */
 export function runChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'inherit', env })
+    // The handlers go in before the spawn: the command may start and print before spawn() returns here,
+    // and a signal sent then would otherwise kill sentra and leave the command running. Signals that
+    // arrive before the child exists are passed on as soon as it does.
+    let child: ChildProcess | undefined
+    const early: NodeJS.Signals[] = []
     const forward = (signal: NodeJS.Signals) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      if (!child) early.push(signal)
+      else if (child.exitCode === null && child.signalCode === null) child.kill(signal)
     }
     for (const signal of FORWARDED) process.on(signal, forward)
     const done = () => {
       for (const signal of FORWARDED) process.off(signal, forward)
+    }
+    try {
+      child = spawn(command, args, { stdio: 'inherit', env })
+    } catch (error) {
+      done()
+      reject(error)
+      return
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
       done()
@@ -83,5 +95,6 @@ export function runChild(command: string, args: readonly string[], env: NodeJS.P
       done()
       resolve({ code, signal })
     })
+    for (const signal of early.splice(0)) forward(signal)
   })
 }
