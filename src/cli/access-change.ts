@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
-import { changeAccess, recipientName, type AccessChangeOptions, type AccessChangeResult } from '../vault/access/change.js'
+import { changeAccess, type AccessChangeOptions, type AccessChangeResult } from '../vault/access/change.js'
+import { recipientName } from '../vault/manifest/state.js'
 import type { VaultContext } from '../vault/context.js'
 import type { KeyHandle } from '../vault/keystore/index.js'
 

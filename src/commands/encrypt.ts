@@ -4,7 +4,7 @@ import { SentraCommand } from '../cli/base.js'
 import { UserError } from '../cli/errors.js'
 import { gitSync } from '../git/exec.js'
 import { VaultContext } from '../vault/context.js'
-import { ownerOfRecipient, type TeamState } from '../vault/manifest/state.js'
+import { recipientName, type TeamState } from '../vault/manifest/state.js'
 import { encryptValuesFile, formatForPath } from '../vault/values/ops.js'
 import { committedText, hasSentraAttributes, readText, rememberDecrypted, repoFile, writeInPlace } from '../vault/values/repo-file.js'
 import { AGE_SUFFIX, SIGNATURE_SUFFIX, encryptWholeFile } from '../vault/whole-file.js'
@@ -95,7 +95,10 @@ one-off recipients outside the team (recorded in the signature).`
 }
 
 function recipientNames(state: TeamState, recipients: string[]): string[] {
-  const names = recipients.map((recipient) => (recipient === state.recovery ? 'recovery' : (ownerOfRecipient(state, recipient)?.member.name ?? `one-off ${recipient}`)))
+  const names = recipients.map((recipient) => {
+    const name = recipientName(state, recipient)
+    return name === recipient ? `one-off ${recipient}` : name
+  })
   return [...new Set(names)]
 }
 

@@ -247,11 +247,6 @@ function checkFile(state: TeamState, repoRoot: string, file: EncryptedFile): Fil
   return { problems: check.problems, oneOff: check.signature?.oneOff ?? [], ciphertextHash: `sha256:${sha256Hex(ciphertext)}` }
 }
 
-/**
- * Recipients against the manifest, as checkValuesFile and checkWholeFileSignature judge them (those
- * return prose; status needs the keys): missing = allowed but not listed; extra = listed but no longer
- * allowed, leaving out removed keys (reported as not rotated) and a whole file's one-off recipients.
- */
 function revouchFix(file: EncryptedFile): string {
   if (file.kind === 'values') return `sentra decrypt ${file.path} --allow-unsigned to check its content, then sentra encrypt ${file.path} --allow-unsigned`
   const plain = file.path.slice(0, -AGE_SUFFIX.length)

@@ -5,7 +5,7 @@ import { decryptAge } from '../age.js'
 import { VaultError } from '../errors.js'
 import type { KeyHandle } from '../keystore/index.js'
 import { MANIFEST_PATH, type Operation } from '../manifest/entry.js'
-import { isRemovedRecipient, ownerOfRecipient, type TeamState } from '../manifest/state.js'
+import { isRemovedRecipient, type TeamState } from '../manifest/state.js'
 import { loadTrustedTeam } from '../manifest/trust.js'
 import type { Signer } from '../requests.js'
 import { prepareOperation } from '../team.js'
@@ -204,10 +204,4 @@ function commitInGit(repoRoot: string, paths: readonly string[], message: string
     throw new VaultError(`the change is applied and staged, but \`git commit\` failed: ${error instanceof GitError ? error.message : String(error)}`, 'git-commit')
   }
   return gitSync(['rev-parse', 'HEAD'], repoRoot).toString('utf8').trim()
-}
-
-/** "bob", "recovery" or the key itself: how messages name a recipient. */
-export function recipientName(state: TeamState, recipient: string): string {
-  if (recipient === state.recovery) return 'recovery'
-  return ownerOfRecipient(state, recipient)?.member.name ?? recipient
 }

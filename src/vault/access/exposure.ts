@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { GitError, gitAsync, gitSpawn, gitSync } from '../../git/exec.js'
+import { BlobReader } from '../../git/cat-file.js'
+import { GitError, gitAsync, gitSync } from '../../git/exec.js'
 import { decryptAge } from '../age.js'
 import { normalizeRepoPath } from '../encoding.js'
 import { VaultError } from '../errors.js'
@@ -15,6 +16,7 @@ import { decryptValue } from '../values/value-crypto.js'
 import { readValuesFile, unwrapDek, type ValuesFile } from '../values/values-file.js'
 import { looksEncrypted } from '../values/verify-values.js'
 import { AGE_SUFFIX, SIGNATURE_SUFFIX, parseSignature } from '../whole-file.js'
+import { workTreePaths } from './files.js'
 
 /**
  * The exposure report of a removal: for every key of every encrypted file the removed member could
@@ -157,7 +159,7 @@ function explicitCandidates(state: TeamState, paths: readonly string[]): Candida
  */
 async function discoverCandidates(repoRoot: string, state: TeamState, head: string | undefined, blobs: BlobReader): Promise<Candidate[]> {
   const split = (out: Buffer) => out.toString('utf8').split('\0').filter(Boolean)
-  const workTree = new Set([...split(gitSync(['ls-files', '-z', '--cached'], repoRoot)), ...split(gitSync(['ls-files', '-z', '--others', '--exclude-standard'], repoRoot))])
+  const workTree = new Set(workTreePaths(repoRoot))
   const inHead = new Set(head ? split(gitSync(['ls-tree', '-r', '-z', '--name-only', head], repoRoot)) : [])
   /** Deleted path -> the commit that deleted it (newest first, so the first one seen is kept). */
   const deleted = new Map<string, string>()
@@ -553,100 +555,3 @@ async function inPool<T>(items: readonly T[], size: number, work: (item: T) => P
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker))
 }
 
-// ---- blobs: one `git cat-file --batch` for the whole report ----
-
-interface Blob {
-  oid: string
-  content: Buffer
-}
-
-/**
- * Reads objects through one long-lived `git cat-file --batch`: a path with 200 versions costs 200
- * lines on a pipe, not 200 processes. Requests are answered in order.
- */
-class BlobReader {
-  private readonly child: ReturnType<typeof gitSpawn>
-  private chunks: Buffer[] = []
-  private length = 0
-  /** Bytes needed before the head of the queue can be answered (header + content + LF). */
-  private needed = 0
-  private header: { oid: string; size: number; headerLength: number } | undefined
-  private readonly waiting: Array<{ resolve: (blob: Blob | undefined) => void; reject: (error: Error) => void }> = []
-  private failure: Error | undefined
-
-  constructor(repoRoot: string) {
-    this.child = gitSpawn(['cat-file', '--batch'], repoRoot, { stdio: ['pipe', 'pipe', 'pipe'] })
-    let stderr = ''
-    this.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-    this.child.stdout!.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk)
-      this.length += chunk.length
-      this.drain()
-    })
-    const fail = (error: Error) => {
-      this.failure ??= error
-      for (const waiter of this.waiting.splice(0)) waiter.reject(this.failure)
-    }
-    this.child.on('error', (error) => fail((error as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('git is not installed or not on PATH') : error))
-    this.child.on('close', (status) => fail(new GitError(['cat-file', '--batch'], stderr, status)))
-    this.child.stdin!.on('error', () => {}) // reported through 'close'
-  }
-
-  /** The object named `spec` (`<commit>:<path>`), or undefined when it does not exist. */
-  read(spec: string): Promise<Blob | undefined> {
-    if (spec.includes('\n')) return Promise.resolve(undefined) // cannot be asked on a line-based pipe
-    if (this.failure) return Promise.reject(this.failure)
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject })
-      this.child.stdin!.write(`${spec}\n`)
-    })
-  }
-
-  private buffer(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.length)]
-    return this.chunks[0] ?? Buffer.alloc(0)
-  }
-
-  private consume(bytes: number): void {
-    const rest = this.buffer().subarray(bytes)
-    this.chunks = rest.length > 0 ? [rest] : []
-    this.length = rest.length
-  }
-
-  private drain(): void {
-    while (this.waiting.length > 0 && this.length >= this.needed) {
-      if (!this.header) {
-        const buffer = this.buffer()
-        const end = buffer.indexOf(0x0a)
-        if (end === -1) return
-        const line = buffer.subarray(0, end).toString('utf8')
-        const match = /^([0-9a-f]+) (\S+) (\d+)$/.exec(line)
-        if (!match) {
-          // "<spec> missing" or "<spec> ambiguous": no such object.
-          this.consume(end + 1)
-          this.waiting.shift()!.resolve(undefined)
-          continue
-        }
-        this.header = { oid: match[1]!, size: Number(match[3]), headerLength: end + 1 }
-        this.needed = end + 1 + this.header.size + 1
-        if (match[2] !== 'blob') this.header.oid = '' // a tree or commit at that name: not a file version
-        continue
-      }
-      const buffer = this.buffer()
-      const { oid, size, headerLength } = this.header
-      const content = Buffer.from(buffer.subarray(headerLength, headerLength + size))
-      this.consume(headerLength + size + 1)
-      this.header = undefined
-      this.needed = 0
-      this.waiting.shift()!.resolve(oid === '' ? undefined : { oid, content })
-    }
-  }
-
-  close(): void {
-    // End of input ends git; a late exit must not count as a failure.
-    this.failure ??= new Error('the blob reader is closed')
-    this.child.removeAllListeners('close')
-    this.child.on('close', () => {})
-    this.child.stdin!.end()
-  }
-}

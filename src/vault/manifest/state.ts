@@ -151,3 +151,9 @@ export function recipientDrift(state: TeamState, path: string, listed: readonly 
     removed,
   }
 }
+
+/** How messages name a recipient: its member ("bob"), "recovery", or, for a key outside the team, the key itself. */
+export function recipientName(state: TeamState, recipient: string): string {
+  if (recipient === state.recovery) return 'recovery'
+  return ownerOfRecipient(state, recipient)?.member.name ?? recipient
+}
